@@ -1,0 +1,49 @@
+package io.cohort.coordinator.cli;
+
+import io.cohort.coordinator.CoordinatorNode;
+import io.cohort.coordinator.RunDriver;
+import io.cohort.coordinator.RunOutcome;
+import io.cohort.coordinator.RunSetup;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cohort train}: the coordinator here and its workers as processes of this machine. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train on this machine: a coordinator and N worker processes.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    RunOptions run;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+            description = "Worker processes, one replica each (default ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--threads-per-worker", paramLabel = "T",
+            description = "Compute threads of each worker (default: cores / workers).")
+    Integer threadsPerWorker;
+
+    @Override
+    public Integer call() throws Exception {
+        if (workers < 1) {
+            throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int threads = threadsPerWorker != null ? threadsPerWorker : Math.max(1, cores / workers);
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads-per-worker must be at least 1, got "
+                    + threads);
+        }
+        RunSetup.Prepared prepared = RunSetup.prepare(new RunSetup.Request(run.preset,
+                run.model, run.data, run.steps, run.seed, run.runDir, run.resume,
+                run.overrides, workers));
+        CoordinatorNode.Options node = new CoordinatorNode.Options("127.0.0.1", 0, workers,
+                threads, prepared.config().getString("cohort.coordinator.worker-heap"));
+        RunOutcome outcome = RunDriver.run(prepared, node,
+                run.noDashboard ? null : HostPort.parse("--dashboard", run.dashboard).host(),
+                run.noDashboard ? 0 : HostPort.parse("--dashboard", run.dashboard).port());
+        return outcome.status().exitCode();
+    }
+}

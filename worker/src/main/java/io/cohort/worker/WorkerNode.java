@@ -1,0 +1,151 @@
+package io.cohort.worker;
+
+import com.typesafe.config.Config;
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.cohort.worker.collective.CollectiveSettings;
+import io.cohort.worker.collective.MediaDrivers;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.nd4j.linalg.factory.Nd4j;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker process: joins the coordinator's cluster, connects to (or starts) the host's Aeron
+ * media driver, and runs one {@link Worker} until the coordinator shuts it down, the
+ * coordinator is lost, or the process that launched it exits.
+ */
+public final class WorkerNode {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
+    private static final int CONNECT_TIMEOUT_MS = 3000;
+
+    /**
+     * How to start a worker.
+     *
+     * @param joinHost  the coordinator's host
+     * @param joinPort  the coordinator's cluster port
+     * @param bindHost  the address this worker listens on (cluster and UDP all-reduce)
+     * @param aeronDir  the host's media driver, or {@code null} to start one in this process
+     * @param threads   compute threads of this worker
+     * @param parentPid a process whose exit ends this worker, or 0
+     */
+    public record Options(String joinHost, int joinPort, String bindHost, Path aeronDir,
+            int threads, long parentPid) {
+    }
+
+    private WorkerNode() {
+    }
+
+    /** Runs a worker to its end; returns the process exit code. */
+    public static int run(Options options, Config user) throws IOException {
+        checkReachable(options.joinHost(), options.joinPort());
+        Nd4j.getEnvironment().setMaxThreads(options.threads());
+        Nd4j.getEnvironment().setMaxMasterThreads(options.threads());
+        Config config = ClusterConfig.node(user, "worker", options.bindHost(), 0,
+                options.joinHost(), options.joinPort());
+        CollectiveSettings collective = CollectiveSettings.from(config);
+
+        MediaDriver driver = null;
+        Path aeronDir = options.aeronDir();
+        if (aeronDir == null) {
+            aeronDir = Files.createTempDirectory("cohort-aeron-");
+            driver = MediaDrivers.launch(aeronDir, collective);
+        }
+        try (MediaDriver ownDriver = driver;
+                Aeron aeron = MediaDrivers.connect(aeronDir)) {
+            Worker.Identity identity = new Worker.Identity(options.bindHost(),
+                    "cpu", options.threads(), aeronDir.toAbsolutePath().toString(),
+                    options.bindHost() + ":" + freeUdpPort(options.bindHost()));
+            Worker.WorkerRuntime runtime = new Worker.WorkerRuntime() {
+                @Override
+                public Aeron aeron() {
+                    return aeron;
+                }
+
+                @Override
+                public CollectiveSettings collective() {
+                    return collective;
+                }
+            };
+            AtomicReference<String> ending = new AtomicReference<>();
+            ActorSystem<ClusterEvent.UnreachableMember> system = ActorSystem.create(
+                    guardian(runtime, identity, ending), ClusterConfig.SYSTEM_NAME, config);
+            if (options.parentPid() > 0) {
+                ProcessHandle.of(options.parentPid()).ifPresentOrElse(
+                        parent -> parent.onExit().thenRun(() -> {
+                            ending.compareAndSet(null, "the launching process exited");
+                            system.terminate();
+                        }),
+                        system::terminate);
+            }
+            system.getWhenTerminated().toCompletableFuture().join();
+            String why = ending.get();
+            if (why == null) {
+                System.err.println("cohort: could not join the coordinator at "
+                        + options.joinHost() + ":" + options.joinPort()
+                        + "; check --join and that the coordinator is running there");
+                return 2;
+            }
+            LOG.info("Worker ended: {}", why);
+            return why.equals("shut down by the coordinator") ? 0 : 3;
+        }
+    }
+
+    private static Behavior<ClusterEvent.UnreachableMember> guardian(
+            Worker.WorkerRuntime runtime, Worker.Identity identity,
+            AtomicReference<String> ending) {
+        return Behaviors.setup(context -> {
+            ActorRef<Worker.Command> worker =
+                    context.spawn(Worker.create(runtime, identity), "worker");
+            context.watch(worker);
+            Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+                    context.getSelf(), ClusterEvent.UnreachableMember.class));
+            return Behaviors.<ClusterEvent.UnreachableMember>receive(
+                            ClusterEvent.UnreachableMember.class)
+                    .onMessage(ClusterEvent.UnreachableMember.class, e -> {
+                        if (!e.member().hasRole("coordinator")) {
+                            return Behaviors.same();
+                        }
+                        ending.compareAndSet(null, "lost the coordinator at "
+                                + e.member().address());
+                        return Behaviors.stopped();
+                    })
+                    .onSignal(Terminated.class, t -> {
+                        ending.compareAndSet(null, "shut down by the coordinator");
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        });
+    }
+
+    private static void checkReachable(String host, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot reach the coordinator at " + host + ":"
+                    + port + " (" + e.getMessage() + "); check --join and that the coordinator"
+                    + " is running there");
+        }
+    }
+
+    private static int freeUdpPort(String host) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(host, 0))) {
+            return socket.getLocalPort();
+        }
+    }
+}
