@@ -91,7 +91,8 @@ public record GptConfig(
 
     private static void requireAtLeast(String field, int value, int min) {
         if (value < min) {
-            throw new IllegalArgumentException(field + " must be at least " + min + ", got " + value);
+            throw new IllegalArgumentException(
+                    field + " must be at least " + min + ", got " + value);
         }
     }
 
