@@ -19,6 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,9 @@ public final class CoordinatorNode {
             return Behaviors.empty();
         }), ClusterConfig.SYSTEM_NAME, config);
         ActorRef<CoordinatorCommand> ref = coordinator.join();
-        int port = Cluster.get(system).selfMember().address().getPort().get();
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        int port = cluster.selfMember().address().getPort().get();
         String address = options.bindHost() + ":" + port;
         LOG.info("Coordinator listening on {}; workers join with: cohort worker --join {}",
                 address, address);

@@ -42,6 +42,13 @@ public interface LanguageModel extends AutoCloseable {
      */
     float[] nextTokenLogits(int[] context);
 
+    /**
+     * Seeds the dropout masks of the next forward passes. Replicas given the same seed before
+     * the same calls draw the same masks; a model without dropout ignores it.
+     */
+    default void setDropoutSeed(long seed) {
+    }
+
     /** Releases native memory; the model is unusable afterwards. */
     @Override
     void close();

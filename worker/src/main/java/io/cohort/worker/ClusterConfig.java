@@ -53,10 +53,10 @@ public final class ClusterConfig {
                 .resolve();
     }
 
+    /** Cohort's Pekko settings win over Pekko's defaults, which {@code user} may hold. */
     private static Config base(Config user) {
-        return user.withFallback(ConfigFactory.parseResources(ClusterConfig.class,
-                        "/cohort-pekko.conf"))
-                .withFallback(settings(ConfigFactory.empty()))
+        return ConfigFactory.parseResources(ClusterConfig.class, "/cohort-pekko.conf")
+                .withFallback(settings(user))
                 .resolve();
     }
 }

@@ -67,7 +67,7 @@ public final class WorkerNode {
             driver = MediaDrivers.launch(aeronDir, collective);
         }
         try (MediaDriver ownDriver = driver;
-                Aeron aeron = MediaDrivers.connect(aeronDir)) {
+                Aeron aeron = MediaDrivers.connect(aeronDir.toString())) {
             Worker.Identity identity = new Worker.Identity(options.bindHost(),
                     "cpu", options.threads(), aeronDir.toAbsolutePath().toString(),
                     options.bindHost() + ":" + freeUdpPort(options.bindHost()));

@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
             CoordinatorNodeCommand.class,
             WorkerNodeCommand.class,
             GenerateCommand.class,
-            BenchCommand.class,
-            ReportCommand.class,
+            //BenchCommand.class,
+            //ReportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CohortCli implements Runnable {
