@@ -68,9 +68,9 @@ public final class AdamW {
         long t = stepsTaken + 1;
         double gradScale = clipScale(grads.norm2Number().doubleValue());
 
-        INDArray g = scratch;
-        g.assign(grads).muli(gradScale);                                    // clipped gradient
-        firstMoment.muli(config.beta1()).addi(g.muli(1.0 - config.beta1()));
+        // The clipping scale is folded into the moment updates, so the gradient stays as given.
+        INDArray g = scratch.assign(grads).muli((1.0 - config.beta1()) * gradScale);
+        firstMoment.muli(config.beta1()).addi(g);
 
         g.assign(grads).muli(grads).muli((1.0 - config.beta2()) * gradScale * gradScale);
         secondMoment.muli(config.beta2()).addi(g);
