@@ -8,8 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * A test fixture for the {@link LanguageModel} contract: the logits of the next token are a
  * fixed row of a {@code [vocab, vocab]} table, chosen by the last token of the context. Loss
  * and gradient are computed exactly, in doubles, in plain Java, from the current parameters;
- * {@link #nextTokenLogits} reads the table given at construction. It counts its calls, and records the
- * longest context it was given.
+ * {@link #nextTokenLogits} reads the table given at construction. It counts its calls, and
+ * records the longest context it was given.
  */
 final class TableLanguageModel implements LanguageModel {
 
