@@ -1,5 +1,6 @@
 package io.cohort.model;
 
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,11 +67,11 @@ public final class AdamW {
 
         double rate = config.learningRateAt(stepsTaken);
         long t = stepsTaken + 1;
-        double gradScale = clipScale(grads.norm2Number().doubleValue());
+        double gradScale = clipScale(globalNorm(grads));
 
-        INDArray g = scratch;
-        g.assign(grads).muli(gradScale);                                    // clipped gradient
-        firstMoment.muli(config.beta1()).addi(g.muli(1.0 - config.beta1()));
+        // The clipping scale is folded into the moment updates, so the gradient stays as given.
+        INDArray g = scratch.assign(grads).muli((1.0 - config.beta1()) * gradScale);
+        firstMoment.muli(config.beta1()).addi(g);
 
         g.assign(grads).muli(grads).muli((1.0 - config.beta2()) * gradScale * gradScale);
         secondMoment.muli(config.beta2()).addi(g);
@@ -85,7 +86,10 @@ public final class AdamW {
         stepsTaken = t;
     }
 
-    /** The gradient's global L2 norm before clipping, at the last step; NaN before any. */
+    /**
+     * The gradient's global L2 norm before clipping, at the last step; NaN before any. Computed
+     * at every step, with clipping on or off.
+     */
     public double lastGradNorm() {
         return lastGradNorm;
     }
@@ -116,6 +120,39 @@ public final class AdamW {
         secondMoment.assign(v);
         stepsTaken = steps;
         lastGradNorm = Double.NaN;
+    }
+
+    /**
+     * The L2 norm of a flat float32 array, summed in double precision in index order. A fixed
+     * order makes the result independent of the thread count, so that replicas holding the same
+     * gradient clip it by exactly the same factor.
+     */
+    static double globalNorm(INDArray flat) {
+        INDArray contiguous = flat.elementWiseStride() == 1 ? flat : flat.dup();
+        FloatBuffer values = contiguous.data().asNioFloat();
+        int start = values.position();
+        int length = (int) contiguous.length();
+
+        double sum0 = 0.0;
+        double sum1 = 0.0;
+        double sum2 = 0.0;
+        double sum3 = 0.0;
+        int i = 0;
+        for (; i + 3 < length; i += 4) {
+            double a = values.get(start + i);
+            double b = values.get(start + i + 1);
+            double c = values.get(start + i + 2);
+            double d = values.get(start + i + 3);
+            sum0 += a * a;
+            sum1 += b * b;
+            sum2 += c * c;
+            sum3 += d * d;
+        }
+        for (; i < length; i++) {
+            double a = values.get(start + i);
+            sum0 += a * a;
+        }
+        return Math.sqrt((sum0 + sum1) + (sum2 + sum3));
     }
 
     private double clipScale(double norm) {

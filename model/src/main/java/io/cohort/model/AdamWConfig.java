@@ -32,11 +32,19 @@ public record AdamWConfig(
         long decaySteps,
         double minLearningRate) {
 
-    /** PyTorch's AdamW defaults. */
+    /** PyTorch's default learning rate for AdamW. */
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
+
+    /** PyTorch's default first-moment decay. */
     public static final double DEFAULT_BETA1 = 0.9;
+
+    /** PyTorch's default second-moment decay. */
     public static final double DEFAULT_BETA2 = 0.999;
+
+    /** PyTorch's default epsilon. */
     public static final double DEFAULT_EPSILON = 1e-8;
+
+    /** PyTorch's default decoupled weight decay for AdamW. */
     public static final double DEFAULT_WEIGHT_DECAY = 0.01;
 
     public AdamWConfig {

@@ -1,5 +1,6 @@
 package io.cohort.model;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
@@ -129,9 +130,12 @@ public record CheckpointState(
         compare("norm", config.norm(), expected.norm());
         compare("activation", config.activation(), expected.activation());
         if (!vocabulary.equals(expectedVocabulary)) {
-            throw new CheckpointException("checkpoint vocabulary differs from the corpus"
-                    + " vocabulary (first difference at character " + firstDifference(
-                    vocabulary, expectedVocabulary) + "); resume with the text it was trained on");
+            int[] saved = vocabulary.codePoints().toArray();
+            int[] wanted = expectedVocabulary.codePoints().toArray();
+            throw new CheckpointException("checkpoint vocabulary (" + saved.length
+                    + " characters) differs from the expected vocabulary (" + wanted.length
+                    + " characters) from character " + firstDifference(saved, wanted)
+                    + " on; use the text the checkpoint was trained on");
         }
     }
 
@@ -162,14 +166,9 @@ public record CheckpointState(
         }
     }
 
-    private static int firstDifference(String a, String b) {
-        int common = Math.min(a.length(), b.length());
-        for (int i = 0; i < common; i++) {
-            if (a.charAt(i) != b.charAt(i)) {
-                return i;
-            }
-        }
-        return common;
+    private static int firstDifference(int[] a, int[] b) {
+        int mismatch = Arrays.mismatch(a, b);
+        return mismatch < 0 ? a.length : mismatch;
     }
 
     private static void requireNonNull(String field, Object value) {

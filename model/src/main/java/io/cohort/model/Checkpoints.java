@@ -45,9 +45,13 @@ public final class Checkpoints {
     /** The layout version this code writes and the only one it reads. */
     public static final int FORMAT_VERSION = 1;
 
-    /** Tensor names in a checkpoint. */
+    /** Name of the model's flat parameter tensor. */
     public static final String PARAMETERS = "parameters";
+
+    /** Name of the optimizer's flat first-moment tensor. */
     public static final String FIRST_MOMENT = "adamw.first_moment";
+
+    /** Name of the optimizer's flat second-moment tensor. */
     public static final String SECOND_MOMENT = "adamw.second_moment";
 
     private static final byte[] MAGIC = "COHORTCK".getBytes(StandardCharsets.US_ASCII);

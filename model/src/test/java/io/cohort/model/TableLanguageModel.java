@@ -6,9 +6,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A test fixture for the {@link LanguageModel} contract: the logits of the next token are a
- * fixed row of a {@code [vocab, vocab]} table, chosen by the last token of the context. Loss and
- * gradient are computed exactly, in doubles, in plain Java. It counts its calls, and records the
- * longest context it was given.
+ * fixed row of a {@code [vocab, vocab]} table, chosen by the last token of the context. Loss
+ * and gradient are computed exactly, in doubles, in plain Java, from the current parameters;
+ * {@link #nextTokenLogits} reads the table given at construction. It counts its calls, and
+ * records the longest context it was given.
  */
 final class TableLanguageModel implements LanguageModel {
 
@@ -16,6 +17,7 @@ final class TableLanguageModel implements LanguageModel {
     private final int blockSize;
     private final INDArray parameters;
     private final INDArray gradients;
+    private final float[][] table;
     private int lossCalls;
     private int forwardBackwardCalls;
     private int longestContext;
@@ -23,6 +25,7 @@ final class TableLanguageModel implements LanguageModel {
     /** A model whose logits after token {@code i} are {@code table[i]}. */
     TableLanguageModel(float[][] table, int blockSize) {
         this.vocabSize = table.length;
+        this.table = table;
         this.blockSize = blockSize;
         float[] flat = new float[vocabSize * vocabSize];
         for (int i = 0; i < vocabSize; i++) {
@@ -83,11 +86,7 @@ final class TableLanguageModel implements LanguageModel {
     @Override
     public float[] nextTokenLogits(int[] context) {
         longestContext = Math.max(longestContext, context.length);
-        int last = context[context.length - 1];
-        float[] table = parameters.toFloatVector();
-        float[] logits = new float[vocabSize];
-        System.arraycopy(table, last * vocabSize, logits, 0, vocabSize);
-        return logits;
+        return table[context[context.length - 1]].clone();
     }
 
     @Override

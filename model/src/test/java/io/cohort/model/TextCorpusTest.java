@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -159,6 +160,24 @@ class TextCorpusTest {
         assertTrue(corpus.text().contains("package io.cohort"), "not Cohort's sources");
         assertTrue(corpus.text().contains("interface LanguageModel"), "LanguageModel missing");
         assertTrue(corpus.tokenCount() > 20_000, "only " + corpus.tokenCount() + " characters");
+        assertDoesNotThrow(() -> corpus.validateFor(256));
+    }
+
+    @Test
+    void shouldDropBomAndCrlfWhenLoadingTheWizardOfOz() {
+        String dataDir = System.getProperty("cohort.data.dir");
+        assumeTrue(dataDir != null, "cohort.data.dir is not set");
+        Path file = Path.of(dataDir, "wizard_of_oz.txt");
+        assumeTrue(Files.isRegularFile(file), file + " is absent");
+
+        TextCorpus corpus = TextCorpus.load(file);
+
+        assertTrue(corpus.text().indexOf('\r') < 0, "CR left in the text");
+        assertTrue(corpus.text().charAt(0) != '\uFEFF', "byte-order mark left in the text");
+        assertEquals(corpus.tokenCount() * 9L / 10, corpus.trainTokens().length);
+        assertEquals(corpus.text(), corpus.tokenizer().decode(IntStream.concat(
+                IntStream.of(corpus.trainTokens()), IntStream.of(corpus.validationTokens()))
+                .toArray()));
         assertDoesNotThrow(() -> corpus.validateFor(256));
     }
 
