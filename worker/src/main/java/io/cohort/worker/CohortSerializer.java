@@ -72,11 +72,13 @@ public final class CohortSerializer extends SerializerWithStringManifest {
                 }
                 case TO_COORDINATOR: {
                     ToCoordinatorEnvelope envelope = ToCoordinatorEnvelope.parseFrom(bytes);
-                    ActorRef<Worker.Command> worker = resolver.resolveActorRef(envelope.getWorker());
+                    ActorRef<Worker.Command> worker =
+                            resolver.resolveActorRef(envelope.getWorker());
                     return new CoordinatorCommand.FromWorker(envelope.getEvent(), worker);
                 }
                 default:
-                    throw new NotSerializableException("unknown Cohort manifest '" + manifest + "'");
+                    throw new NotSerializableException(
+                            "unknown Cohort manifest '" + manifest + "'");
             }
         } catch (InvalidProtocolBufferException e) {
             throw new NotSerializableException("malformed Cohort message: " + e.getMessage());

@@ -145,7 +145,8 @@ public final class Replica implements AutoCloseable {
     /** Samples {@code tokens} characters after {@code prompt}, seeded by the run and step. */
     public String sample(long step, int tokens, String prompt) {
         int[] context = prompt.isEmpty() ? new int[0] : corpus.tokenizer().encode(prompt);
-        int[] out = Sampler.generate(model, context, tokens, 1.0, 0, mix(settings.seed(), step, -1));
+        long seed = mix(settings.seed(), step, -1);
+        int[] out = Sampler.generate(model, context, tokens, 1.0, 0, seed);
         return corpus.tokenizer().decode(out);
     }
 

@@ -223,7 +223,8 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
 
     private void onDevice(long step, Supplier<CoordinatorEvent> work) {
         CompletableFuture<CoordinatorEvent> future = CompletableFuture.supplyAsync(work, device);
-        getContext().pipeToSelf(future, (event, failure) -> new DeviceReplied(event, failure, step));
+        getContext().pipeToSelf(future,
+                (event, failure) -> new DeviceReplied(event, failure, step));
     }
 
     private Behavior<Command> onDeviceReplied(DeviceReplied replied) {
