@@ -29,9 +29,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Replica implements AutoCloseable {
 
-    /** Seeds of the evaluation batches are kept apart from those of the training batches. */
-    private static final long EVAL_SALT = 0x5EEDL << 32;
-
     private final TrainSettings settings;
     private final TextCorpus corpus;
     private final LanguageModel model;
@@ -132,10 +129,10 @@ public final class Replica implements AutoCloseable {
         double validation = 0;
         int batches = 0;
         for (int i = offset; i < settings.evalIters(); i += stride) {
-            train += model.loss(corpus.trainBatch(settings.seed() ^ EVAL_SALT, i,
-                    settings.batchSize(), settings.blockSize(), 0, 1));
-            validation += model.loss(corpus.validationBatch(settings.seed(), i,
-                    settings.batchSize(), settings.blockSize()));
+            train += model.loss(corpus.evaluationBatch(TextCorpus.Split.TRAIN,
+                    settings.seed(), i, settings.batchSize(), settings.blockSize()));
+            validation += model.loss(corpus.evaluationBatch(TextCorpus.Split.VALIDATION,
+                    settings.seed(), i, settings.batchSize(), settings.blockSize()));
             batches++;
         }
         return Evaluated.newBuilder().setRank(rank).setStep(step).setTrainLossSum(train)
