@@ -40,6 +40,12 @@
     return n.toFixed(digits ?? 0);
   }
 
+  // A count such as tokens per second: 5,300 below ten thousand, 12.3k above.
+  function count(n) {
+    if (n === null || n === undefined || Number.isNaN(n)) return "–";
+    return Math.abs(n) >= 1e4 ? compact(n, 1) : Math.round(n).toLocaleString("en-US");
+  }
+
   function fixed(n, digits) {
     return n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits);
   }
@@ -57,16 +63,20 @@
 
   function text(id, value) {
     const element = $(id);
-    if (element.textContent !== value) element.textContent = value;
+    if (element.textContent !== value) {
+      element.textContent = value;
+      element.title = value;
+    }
   }
 
   // ---------------------------------------------------------------- charts
 
   function chartSize(element) {
-    return { width: Math.max(200, element.clientWidth), height: element.clientHeight - 28 };
+    // Leaves room below the plot for a legend of up to two lines.
+    return { width: Math.max(200, element.clientWidth), height: element.clientHeight - 44 };
   }
 
-  function makeChart(id, seriesOptions) {
+  function makeChart(id, seriesOptions, liveLegend) {
     const element = $(id);
     const options = Object.assign(chartSize(element), {
       scales: { x: { time: false } },
@@ -77,7 +87,7 @@
           size: 52, values: (u, ticks) => ticks.map((t) => compact(t, 1)) },
       ],
       cursor: { drag: { x: true, y: false } },
-      legend: { live: true },
+      legend: { live: liveLegend },
     });
     const empty = [[]].concat(seriesOptions.map(() => []));
     return new uPlot(options, empty, element);
@@ -93,15 +103,15 @@
       line("train loss", "#2563eb"),
       line("train (eval)", "#059669", { width: 2, points: { show: true, size: 5 } }),
       line("validation", "#d97706", { width: 2, points: { show: true, size: 5 } }),
-    ]);
+    ], true);
     charts.throughput = makeChart("chart-throughput", [
       line("tokens/s", "#0891b2", { fill: "rgba(8,145,178,0.08)",
-        value: (u, v) => compact(v, 1) }),
-    ]);
+        value: (u, v) => count(v) }),
+    ], false);
     charts.stepTime = makeChart("chart-step-time", [
       line("compute", "#4f46e5", { value: (u, v) => fixed(v, 1) }),
       line("all-reduce", "#db2777", { value: (u, v) => fixed(v, 1) }),
-    ]);
+    ], false);
     new ResizeObserver(() => {
       for (const [name, chart] of Object.entries(charts)) {
         const ids = { loss: "chart-loss", throughput: "chart-throughput",
@@ -177,10 +187,9 @@
     badge.textContent = run.state + (run.detail ? ": " + run.detail : "");
     badge.className = "badge state-" + run.state;
     if (run.run_name) {
-      text("model", (run.preset || "") + " · " + (run.model_kind || "") + " · "
-        + compact(run.parameter_count, 2) + " params");
-      text("data", (run.data_name || "–") + " · " + (run.workers_expected ?? "–")
-        + " workers expected");
+      text("model", compact(run.parameter_count, 2) + " params");
+      text("data", (run.model_kind || "–") + " · preset " + (run.preset || "–") + " · "
+        + (run.data_name || "–"));
       text("total-steps", String(run.total_steps));
     }
     text("step", String(run.step));
@@ -189,14 +198,15 @@
     text("loss", fixed(run.loss, 4));
     text("val-loss", run.val_loss === undefined ? "no evaluation yet"
       : "val " + fixed(run.val_loss, 4) + " at step " + run.eval_step);
-    text("tokens-per-s", compact(run.tokens_per_s, 1) + " tok/s");
+    text("tokens-per-s", count(run.tokens_per_s) + " tok/s");
     text("lr", run.learning_rate === undefined ? "–" : "lr " + run.learning_rate.toExponential(2));
     text("step-ms", run.step_ms === undefined ? "–" : fixed(run.step_ms, 1) + " ms");
     const phases = run.compute_ms_total + run.allreduce_ms_total;
-    text("phase-share", phases > 0
-      ? fixed(run.compute_ms, 1) + " / " + fixed(run.allreduce_ms, 1) + " ms · all-reduce "
-        + (100 * run.allreduce_ms_total / phases).toFixed(1) + "% overall"
-      : "–");
+    text("phase-share", run.compute_ms === undefined ? "–"
+      : "compute " + fixed(run.compute_ms, 1) + " · all-reduce " + fixed(run.allreduce_ms, 1));
+    text("phase-overall", phases > 0
+      ? "all-reduce " + (100 * run.allreduce_ms_total / phases).toFixed(1) + "% overall"
+      : "");
     showClock();
     showSample(run.sample);
     showCheckpoints(run.checkpoints);
@@ -263,7 +273,7 @@
       element("td", "num", String(w.last_step)),
       element("td", "num", w.last_heard_s_ago === null ? "–"
         : fixed(w.last_heard_s_ago, 1) + " s ago"),
-      element("td", "num", w.tokens_per_s === undefined ? "–" : compact(w.tokens_per_s, 1)),
+      element("td", "num", w.tokens_per_s === undefined ? "–" : count(w.tokens_per_s)),
       splitCell(w),
       element("td", "num", w.busbw_gbs === undefined ? "–" : fixed(w.busbw_gbs, 2) + " GB/s"));
     return row;
@@ -285,7 +295,7 @@
     allReduce.style.width = (100 - computeShare).toFixed(1) + "%";
     bar.append(compute, allReduce);
     split.append(bar, element("span", "text",
-      fixed(w.compute_ms, 1) + " / " + fixed(w.allreduce_ms, 1) + " ms"));
+      fixed(w.compute_ms, 1) + " / " + fixed(w.allreduce_ms, 1)));
     cell.append(split);
     return cell;
   }

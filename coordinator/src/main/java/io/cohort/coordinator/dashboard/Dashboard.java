@@ -2,8 +2,10 @@ package io.cohort.coordinator.dashboard;
 
 import io.cohort.coordinator.monitor.RunControl;
 import io.cohort.coordinator.monitor.RunMonitor;
+import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -48,6 +50,7 @@ public final class Dashboard implements AutoCloseable {
     public static Dashboard start(ActorSystem<?> system, String host, int port,
             RunMonitor monitor, RunControl control, String token) {
         DashboardRoutes routes = new DashboardRoutes(monitor, control, token);
+        checkFree(host, port);
         try {
             ServerBinding binding = Http.get(system).newServerAt(host, port)
                     .bind(routes.routes())
@@ -93,6 +96,22 @@ public final class Dashboard implements AutoCloseable {
             LOG.warn("Dashboard at [{}] did not close cleanly: {}", uri(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Fails at once when the port is taken: Pekko would log the bind failure with a stack trace
+     * before the one line that tells the user what to do.
+     */
+    private static void checkFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw bindFailure(host, port, e);
         }
     }
 
