@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RunReportTest {
 
-    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final byte[] PNG_SIGNATURE =
+            {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     @TempDir
     Path runDir;
@@ -53,7 +55,7 @@ class RunReportTest {
         writeKnownRun();
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
-        int status = RunReport.report(runDir, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        int status = RunReport.report(runDir, out(printed));
         String out = printed.toString(StandardCharsets.UTF_8);
 
         assertEquals(RunReport.OK, status, out);
@@ -79,6 +81,9 @@ class RunReportTest {
 
         assertEquals(runDir.resolve("loss.png"), plot);
         assertLossPlot(plot);
+        Path artifacts = Path.of(System.getProperty("basedir", "."), "target", "report-artifacts");
+        Files.createDirectories(artifacts);
+        Files.copy(plot, artifacts.resolve("loss.png"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
@@ -86,7 +91,7 @@ class RunReportTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Path missing = runDir.resolve("no-such-run");
 
-        int status = RunReport.report(missing, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        int status = RunReport.report(missing, out(printed));
 
         assertEquals(RunReport.NO_RUN, status);
         assertEquals("no run folder at " + missing + "; pass the folder a training run wrote\n",
@@ -97,12 +102,16 @@ class RunReportTest {
     void shouldPrintOneLineAndFailWhenMetricsAreMissing() {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
-        int status = RunReport.report(runDir, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        int status = RunReport.report(runDir, out(printed));
 
         assertEquals(RunReport.NO_RUN, status);
         assertEquals("no metrics.jsonl in " + runDir + "; pass the folder a training run wrote\n",
                 printed.toString(StandardCharsets.UTF_8));
         assertTrue(Files.notExists(runDir.resolve(RunReport.LOSS_PLOT)));
+    }
+
+    private static PrintStream out(ByteArrayOutputStream printed) {
+        return new PrintStream(printed, true, StandardCharsets.UTF_8);
     }
 
     private static void assertLossPlot(Path png) throws Exception {
