@@ -76,6 +76,12 @@
     return { width: Math.max(200, element.clientWidth), height: element.clientHeight - 44 };
   }
 
+  // Room for the longest tick label of a y axis, so that none is cut.
+  function axisWidth(u, values) {
+    const longest = values ? Math.max(0, ...values.map((v) => String(v).length)) : 0;
+    return Math.max(40, 16 + 7 * longest);
+  }
+
   function makeChart(id, seriesOptions, liveLegend) {
     const element = $(id);
     const options = Object.assign(chartSize(element), {
@@ -84,7 +90,7 @@
       axes: [
         { stroke: "#6b7280", grid: { stroke: "#f0f1f3" }, ticks: { stroke: "#e5e7eb" } },
         { stroke: "#6b7280", grid: { stroke: "#f0f1f3" }, ticks: { stroke: "#e5e7eb" },
-          size: 52, values: (u, ticks) => ticks.map((t) => compact(t, 1)) },
+          size: axisWidth, values: (u, ticks) => ticks.map((t) => compact(t, 1)) },
       ],
       cursor: { drag: { x: true, y: false } },
       legend: { live: liveLegend },
@@ -98,11 +104,16 @@
       points: { show: false }, value: (u, v) => (v === null ? "–" : fixed(v, 3)) }, extra || {});
   }
 
+  // Evaluation points are marked while there are few enough to tell apart.
+  function fewEvals() {
+    return evals.size <= 100;
+  }
+
   function createCharts() {
     charts.loss = makeChart("chart-loss", [
       line("train loss", "#2563eb"),
-      line("train (eval)", "#059669", { width: 2, points: { show: true, size: 5 } }),
-      line("validation", "#d97706", { width: 2, points: { show: true, size: 5 } }),
+      line("train (eval)", "#059669", { width: 2, points: { show: fewEvals, size: 5 } }),
+      line("validation", "#d97706", { width: 2, points: { show: fewEvals, size: 5 } }),
     ], true);
     charts.throughput = makeChart("chart-throughput", [
       line("tokens/s", "#0891b2", { fill: "rgba(8,145,178,0.08)",

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,27 +42,49 @@ class DashboardBrowserTest {
             "const x = window.cohortDashboard.charts.loss.data[0]; return x[x.length - 1];";
     private static final String EVAL_POINTS = "return window.cohortDashboard.charts.loss.data[3]"
             + ".filter(v => v !== null && v !== undefined).length;";
+    private static final long LONG_RUN_STEPS = 100_000;
     private static final String STEP_TIME_POINTS =
             "return window.cohortDashboard.charts.stepTime.data[1].length;";
 
-    @Test
-    void shouldShowLiveChartsWorkersAndSampleWhenRunGoesOnWhileOpen(@TempDir Path profile)
-            throws Exception {
+    private static ActorSystem<Void> system;
+    private static ChromeDriverService service;
+    private static WebDriver browser;
+
+    @TempDir
+    static Path profile;
+
+    @BeforeAll
+    static void startBrowser() {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "needs Debian's chromium and chromium-driver");
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dashboard-browser");
+        system = ActorSystem.create(Behaviors.empty(), "dashboard-browser");
+        service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options(profile));
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.quit();
+            service.stop();
+        }
+        if (system != null) {
+            system.terminate();
+        }
+    }
+
+    @Test
+    void shouldShowLiveChartsWorkersAndSampleWhenRunGoesOnWhileOpen() throws Exception {
         RunMonitor monitor = new RunMonitor();
         KnownRun.feed(monitor, 40);
         monitor.log(Instant.now(), "INFO", "io.cohort.coordinator.Coordinator",
                 "Cluster formed with [2] workers");
-        Dashboard dashboard = Dashboard.start(system, "127.0.0.1", 0, monitor,
-                new RecordingControl(), RunToken.generate());
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        WebDriver browser = new ChromeDriver(service, options(profile));
-        try {
+        try (Dashboard dashboard = Dashboard.start(system, "127.0.0.1", 0, monitor,
+                new RecordingControl(), RunToken.generate())) {
+            browser.manage().window().setSize(new Dimension(1280, 800));
             browser.get(dashboard.uri().toString());
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
             wait.until(b -> number(b, LAST_LOSS_STEP) == 40);
@@ -83,14 +107,64 @@ class DashboardBrowserTest {
             assertEquals(List.of("host-0", "host-1"), workers.stream()
                     .map(row -> row.findElements(By.tagName("td")).get(1).getText()).toList());
 
-            screenshot(browser, "dashboard.png");
+            screenshot("dashboard.png");
             browser.manage().window().setSize(new Dimension(1280, 1200));
-            screenshot(browser, "dashboard-full.png");
-        } finally {
-            browser.quit();
-            service.stop();
-            dashboard.close();
-            system.terminate();
+            screenshot("dashboard-full.png");
+        }
+    }
+
+    @Test
+    void shouldHoldABoundedNumberOfPointsWhenRunHas100000Steps() throws Exception {
+        RunMonitor monitor = new RunMonitor();
+        KnownRun.feed(monitor, 10);
+        try (Dashboard dashboard = Dashboard.start(system, "127.0.0.1", 0, monitor,
+                new RecordingControl(), RunToken.generate())) {
+            browser.manage().window().setSize(new Dimension(1280, 800));
+            browser.get(dashboard.uri().toString());
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.until(b -> number(b, LAST_LOSS_STEP) == 10);
+
+            for (long s = 11; s <= LONG_RUN_STEPS; s++) {
+                monitor.stepCompleted(KnownRun.step(s));
+                if (s % 1000 == 0) {
+                    monitor.evaluated(s, KnownRun.loss(s) - 0.05, KnownRun.loss(s) + 0.1);
+                }
+            }
+
+            wait.until(b -> number(b, LAST_LOSS_STEP) == LONG_RUN_STEPS);
+            long points = number(browser, "return window.cohortDashboard.series.step.length;");
+            assertTrue(points <= 4000, "the page holds " + points + " points");
+            assertEquals(LONG_RUN_STEPS / 1000 + 2, number(browser, EVAL_POINTS));
+            screenshot("dashboard-long-run.png");
+        }
+    }
+
+    @Test
+    void shouldSendAControlOnlyWithTheRunTokenWhenAButtonIsClicked() {
+        RunMonitor monitor = new RunMonitor();
+        KnownRun.feed(monitor, 5);
+        RecordingControl control = new RecordingControl();
+        String token = RunToken.generate();
+        try (Dashboard dashboard = Dashboard.start(system, "127.0.0.1", 0, monitor, control,
+                token)) {
+            browser.get(dashboard.uri().toString());
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            WebElement input = browser.findElement(By.id("token"));
+            WebElement pause = browser.findElement(By.cssSelector("button[data-action=pause]"));
+
+            input.clear();
+            input.sendKeys("not-the-token");
+            pause.click();
+            wait.until(b -> text(b, "control-result").equals("wrong run token"));
+            assertEquals(List.of(), control.calls);
+
+            input.clear();
+            input.sendKeys(token);
+            pause.click();
+            wait.until(b -> text(b, "control-result").equals("pause sent"));
+            assertEquals(List.of("pause"), control.calls);
+            assertEquals(token, ((JavascriptExecutor) browser)
+                    .executeScript("return sessionStorage.getItem('cohort.token');"));
         }
     }
 
@@ -113,7 +187,7 @@ class DashboardBrowserTest {
         return browser.findElement(By.id(id)).getText().strip();
     }
 
-    private static void screenshot(WebDriver browser, String name) throws Exception {
+    private static void screenshot(String name) throws Exception {
         Path folder = Path.of(System.getProperty("basedir", "."), "target",
                 "dashboard-screenshots");
         Files.createDirectories(folder);
