@@ -219,6 +219,7 @@
       ? "all-reduce " + (100 * run.allreduce_ms_total / phases).toFixed(1) + "% overall"
       : "");
     showClock();
+    showSettings(run);
     showSample(run.sample);
     showCheckpoints(run.checkpoints);
   }
@@ -232,6 +233,22 @@
     text("eta", run.eta_s === null || run.eta_s === undefined
       ? (ticking ? "ETA –" : run.state)
       : "ETA " + duration(Math.max(0, run.eta_s - drift)));
+  }
+
+  function showSettings(run) {
+    const list = $("settings");
+    const settings = Object.entries(run.settings || {});
+    if (list.dataset.count === String(settings.length)) return;
+    list.dataset.count = String(settings.length);
+    text("run-dir", run.run_dir || "");
+    list.replaceChildren();
+    for (const [key, value] of settings) {
+      const pair = element("div", "");
+      const dd = element("dd", "", value);
+      dd.title = value;
+      pair.append(element("dt", "", key), dd);
+      list.append(pair);
+    }
   }
 
   function showSample(sample) {

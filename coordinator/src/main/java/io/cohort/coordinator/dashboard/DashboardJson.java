@@ -91,10 +91,9 @@ final class DashboardJson {
         putColumn(json, "allreduce_ms", window.allReduceMs());
         ArrayNode evals = json.putArray("evals");
         for (EvalPoint e : window.evals()) {
-            evals.addObject()
-                    .put("step", e.step())
-                    .put("train_loss", e.trainLoss())
-                    .put("val_loss", e.validationLoss());
+            ObjectNode eval = evals.addObject().put("step", e.step());
+            putNumber(eval, "train_loss", e.trainLoss());
+            putNumber(eval, "val_loss", e.validationLoss());
         }
         return json;
     }
@@ -149,7 +148,7 @@ final class DashboardJson {
 
     private static void putLatest(ObjectNode json, RunSnapshot run) {
         if (run.latest() != null) {
-            json.put("loss", run.latest().loss());
+            putNumber(json, "loss", run.latest().loss());
             json.put("tokens_per_s", run.latest().tokensPerS());
             json.put("step_ms", run.latest().stepMs());
             json.put("compute_ms", run.latest().computeMs());
@@ -159,8 +158,8 @@ final class DashboardJson {
         }
         if (run.lastEval() != null) {
             json.put("eval_step", run.lastEval().step());
-            json.put("eval_train_loss", run.lastEval().trainLoss());
-            json.put("val_loss", run.lastEval().validationLoss());
+            putNumber(json, "eval_train_loss", run.lastEval().trainLoss());
+            putNumber(json, "val_loss", run.lastEval().validationLoss());
         }
     }
 
@@ -177,7 +176,20 @@ final class DashboardJson {
     private static void putColumn(ObjectNode json, String name, double[] values) {
         ArrayNode column = json.putArray(name);
         for (double v : values) {
-            column.add(v);
+            if (Double.isFinite(v)) {
+                column.add(v);
+            } else {
+                column.addNull();
+            }
+        }
+    }
+
+    /** Puts {@code value}, or null when it is not finite (a diverged loss), which JSON lacks. */
+    private static void putNumber(ObjectNode json, String name, double value) {
+        if (Double.isFinite(value)) {
+            json.put(name, value);
+        } else {
+            json.putNull(name);
         }
     }
 

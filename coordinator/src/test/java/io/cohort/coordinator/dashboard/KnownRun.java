@@ -23,7 +23,9 @@ final class KnownRun {
 
     static RunInfo info() {
         return new RunInfo(NAME, "tiny", "gpt", 1_234_567, "wizard_of_oz", TOTAL_STEPS, 2,
-                Path.of("runs", NAME), Instant.now().minusSeconds(90), Map.of("seed", "7"));
+                Path.of("runs", NAME), Instant.now().minusSeconds(90), Map.of("seed", "7",
+                "model.n-layer", "4", "model.n-embd", "128", "train.batch-size", "32",
+                "train.learning-rate", "1e-3", "train.steps", "1000"));
     }
 
     /** The loss of step {@code step}: falls from 4.0 by 0.01 a step. */
