@@ -1,6 +1,7 @@
 package io.cohort.coordinator.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.coordinator.monitor.Downsampler;
 import io.cohort.coordinator.monitor.RunControl;
 import io.cohort.coordinator.monitor.RunMonitor;
 import io.cohort.coordinator.monitor.RunMonitor.Change;
@@ -86,25 +87,21 @@ final class DashboardRoutes extends AllDirectives {
 
     private Route stepMetrics() {
         return parameterOptional("since", since -> parameterOptional("max_points", max -> {
-            Optional<String> problem = Optional.empty();
-            long sinceStep = -1;
-            int maxPoints = DEFAULT_MAX_POINTS;
+            long sinceStep;
+            int maxPoints;
             try {
                 sinceStep = since.map(Long::parseLong).orElse(-1L);
             } catch (NumberFormatException e) {
-                problem = Optional.of("since must be a step number but was '" + since.get() + "'");
+                return badRequest("since must be a step number but was '" + since.get() + "'");
             }
             try {
                 maxPoints = max.map(Integer::parseInt).orElse(DEFAULT_MAX_POINTS);
             } catch (NumberFormatException e) {
                 maxPoints = -1;
             }
-            if (maxPoints < 2 || maxPoints > LIMIT_MAX_POINTS) {
-                problem = Optional.of("max_points must be between 2 and " + LIMIT_MAX_POINTS
-                        + " but was '" + max.orElse("") + "'");
-            }
-            if (problem.isPresent()) {
-                return json(StatusCodes.BAD_REQUEST, DashboardJson.error(problem.get()));
+            if (maxPoints < Downsampler.MIN_POINTS || maxPoints > LIMIT_MAX_POINTS) {
+                return badRequest("max_points must be between " + Downsampler.MIN_POINTS
+                        + " and " + LIMIT_MAX_POINTS + " but was '" + max.orElse("") + "'");
             }
             return json(DashboardJson.metrics(monitor.metrics(sinceStep, maxPoints)));
         }));
@@ -116,8 +113,8 @@ final class DashboardRoutes extends AllDirectives {
             try {
                 sequence = after.map(Long::parseLong).orElse(0L);
             } catch (NumberFormatException e) {
-                return json(StatusCodes.BAD_REQUEST, DashboardJson.error(
-                        "after must be a log sequence number but was '" + after.get() + "'"));
+                return badRequest(
+                        "after must be a log sequence number but was '" + after.get() + "'");
             }
             return json(DashboardJson.logs(monitor.logs(sequence)));
         });
@@ -186,6 +183,10 @@ final class DashboardRoutes extends AllDirectives {
         return complete(HttpResponse.create()
                 .addHeader(noStore())
                 .withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()));
+    }
+
+    private Route badRequest(String message) {
+        return json(StatusCodes.BAD_REQUEST, DashboardJson.error(message));
     }
 
     private Route json(JsonNode body) {

@@ -31,6 +31,8 @@ public final class RunReport {
 
     /** Exit status of a report that was printed. */
     public static final int OK = 0;
+    /** Exit status when the summary was printed but the loss plot could not be written. */
+    public static final int NO_PLOT = 1;
     /** Exit status when the run folder cannot be reported on. */
     public static final int NO_RUN = 2;
 
@@ -44,7 +46,8 @@ public final class RunReport {
      * A folder that is missing, or has no readable {@code metrics.jsonl}, gets one line that
      * says so.
      *
-     * @return {@link #OK}, or {@link #NO_RUN} when there was nothing to report
+     * @return {@link #OK}; {@link #NO_RUN} when there was nothing to report; {@link #NO_PLOT}
+     *     when the plot could not be written
      */
     public static int report(Path runDir, PrintStream out) {
         Path metrics = runDir.resolve(MetricsLog.FILE_NAME);
@@ -69,9 +72,14 @@ public final class RunReport {
             return NO_RUN;
         }
         printSummary(out, runDir, log, readConfig(runDir));
-        Path plot = LossPlot.write(runDir.resolve(LOSS_PLOT), log.steps(), log.evals());
-        out.println(line("loss plot", plot.toString()));
-        return OK;
+        try {
+            Path plot = LossPlot.write(runDir.resolve(LOSS_PLOT), log.steps(), log.evals());
+            out.println(line("loss plot", plot.toString()));
+            return OK;
+        } catch (UncheckedIOException e) {
+            out.println(e.getMessage());
+            return NO_PLOT;
+        }
     }
 
     /**
