@@ -187,6 +187,11 @@ public final class RunMonitor {
         return () -> subscribers.remove(subscriber);
     }
 
+    /** How many subscribers are being told of changes; open dashboard pages hold one each. */
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+
     /** The run as a whole now. */
     public RunSnapshot run() {
         synchronized (lock) {

@@ -11,14 +11,19 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.coordinator.monitor.RunMonitor;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -263,6 +268,31 @@ class DashboardTest {
 
         assertTrue(changed.get().contains("\"metrics\""), changed.get());
         response.body().close();
+    }
+
+    @Test
+    void shouldReleaseTheSubscriptionWhenAPageCloses() throws Exception {
+        int before = monitor.subscriberCount();
+        try (Socket page = new Socket("127.0.0.1", dashboard.address().getPort())) {
+            page.getOutputStream().write(("GET /api/events HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            page.getOutputStream().flush();
+            BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(page.getInputStream(), StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 200 OK", reader.readLine());
+            awaitSubscribers(before + 1);
+        }
+
+        awaitSubscribers(before);
+    }
+
+    private static void awaitSubscribers(int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (monitor.subscriberCount() != expected && System.nanoTime() < deadline) {
+            monitor.log(Instant.now(), "INFO", "test", "tick");
+            Thread.sleep(50);
+        }
+        assertEquals(expected, monitor.subscriberCount());
     }
 
     private static JsonNode getJson(String path) throws Exception {
