@@ -1,5 +1,6 @@
 package io.cohort.coordinator;
 
+import io.cohort.coordinator.monitor.StepRecord;
 import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
@@ -55,7 +56,7 @@ public final class ConsoleProgress implements RunListener {
     }
 
     @Override
-    public void stepCompleted(StepSummary s) {
+    public void stepCompleted(StepRecord s) {
         String message = String.format(Locale.ROOT, "loss %.4f%s  %,.0f tok/s  all-reduce %.0f%%",
                 s.loss(), Double.isNaN(lastValidation) ? ""
                         : String.format(Locale.ROOT, "  val %.4f", lastValidation),

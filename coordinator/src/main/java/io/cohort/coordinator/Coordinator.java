@@ -1,6 +1,9 @@
 package io.cohort.coordinator;
 
 import com.google.protobuf.ByteString;
+import io.cohort.coordinator.monitor.StepRecord;
+import io.cohort.coordinator.monitor.WorkerInfo;
+import io.cohort.coordinator.monitor.WorkerStep;
 import io.cohort.proto.Admit;
 import io.cohort.proto.CheckpointSaved;
 import io.cohort.proto.CoordinatorEvent;
@@ -19,6 +22,7 @@ import io.cohort.worker.CoordinatorCommand;
 import io.cohort.worker.Worker;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -346,13 +350,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
         return null;
     }
 
-    private RunListener.StepSummary summarize(double stepMs) {
+    private StepRecord summarize(double stepMs) {
         double loss = 0;
         long tokens = 0;
         double compute = 0;
         double reduce = 0;
-        double optimizer = 0;
-        List<RunListener.WorkerStepTimes> perWorker = new ArrayList<>();
+        List<WorkerStep> perWorker = new ArrayList<>();
         double bytes = parameterCount * 4.0;
         int n = stepReplies.length;
         for (StepCompleted reply : stepReplies) {
@@ -360,18 +363,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             tokens += reply.getTokens();
             double c = reply.getComputeNs() / 1e6;
             double r = reply.getAllReduceNs() / 1e6;
-            double o = reply.getOptimizerNs() / 1e6;
             compute = Math.max(compute, c);
             reduce = Math.max(reduce, r);
-            optimizer = Math.max(optimizer, o);
             double busbw = n > 1 && r > 0 ? bytes / (r / 1e3) * 2.0 * (n - 1) / n / 1e9 : 0;
-            perWorker.add(new RunListener.WorkerStepTimes(reply.getRank(), c, r, o,
+            perWorker.add(new WorkerStep(reply.getRank(), c, r,
                     reply.getTokens() / (stepMs / 1e3), busbw));
         }
-        StepCompleted first = stepReplies[0];
-        return new RunListener.StepSummary(step, loss / n, tokens, tokens / (stepMs / 1e3),
-                stepMs, compute, reduce, optimizer, n, first.getLearningRate(),
-                first.getGradNorm(), perWorker);
+        return new StepRecord(step, loss / n, tokens, tokens / (stepMs / 1e3), stepMs,
+                compute, reduce, n, stepReplies[0].getLearningRate(), perWorker);
     }
 
     private void planChores() {
@@ -617,7 +616,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
     private void report(int rank) {
         Member m = members.get(rank);
-        listener.workerChanged(new RunListener.WorkerView(rank, m.hello.getHost(),
-                m.hello.getDevice(), m.state, m.lastStep, m.hello.getPid()));
+        listener.workerChanged(new WorkerInfo(rank, m.hello.getHost(), m.hello.getDevice(),
+                m.state, m.lastStep, Instant.now()));
     }
 }

@@ -1,7 +1,8 @@
 package io.cohort.coordinator;
 
+import io.cohort.coordinator.monitor.StepRecord;
+import io.cohort.coordinator.monitor.WorkerInfo;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * What a run tells the outside world as it goes: the metrics log, the dashboard's store and the
@@ -10,32 +11,17 @@ import java.util.List;
  */
 public interface RunListener {
 
-    /** One worker's share of a step. */
-    record WorkerStepTimes(int rank, double computeMs, double allReduceMs, double optimizerMs,
-            double tokensPerS, double busbwGbs) {
-    }
-
-    /** A step every worker completed. */
-    record StepSummary(long step, double loss, long tokens, double tokensPerS, double stepMs,
-            double computeMs, double allReduceMs, double optimizerMs, int workers,
-            double learningRate, double gradNorm, List<WorkerStepTimes> perWorker) {
-    }
-
-    /** A worker as the coordinator sees it. */
-    record WorkerView(int rank, String host, String device, String state, long lastStep,
-            long pid) {
-    }
-
     default void forming(int workersExpected) {
     }
 
-    default void workerChanged(WorkerView worker) {
+    default void workerChanged(WorkerInfo worker) {
     }
 
     default void training(long fromStep, long totalSteps, long parameterCount) {
     }
 
-    default void stepCompleted(StepSummary step) {
+    /** A step every worker completed. */
+    default void stepCompleted(StepRecord step) {
     }
 
     default void evaluating(long step) {

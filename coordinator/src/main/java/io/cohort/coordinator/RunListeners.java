@@ -1,5 +1,7 @@
 package io.cohort.coordinator;
 
+import io.cohort.coordinator.monitor.StepRecord;
+import io.cohort.coordinator.monitor.WorkerInfo;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -34,7 +36,7 @@ final class RunListeners implements RunListener {
     }
 
     @Override
-    public void workerChanged(WorkerView worker) {
+    public void workerChanged(WorkerInfo worker) {
         each(l -> l.workerChanged(worker));
     }
 
@@ -44,7 +46,7 @@ final class RunListeners implements RunListener {
     }
 
     @Override
-    public void stepCompleted(StepSummary step) {
+    public void stepCompleted(StepRecord step) {
         each(l -> l.stepCompleted(step));
     }
 

@@ -1,5 +1,6 @@
 package io.cohort.coordinator;
 
+import io.cohort.coordinator.monitor.StepRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -60,12 +61,12 @@ public final class TrainBenchmark {
                 }
                 out.println(String.format(Locale.ROOT, "{\"workers\":%d,\"preset\":\"%s\","
                         + "\"steps\":%d,\"tokens_per_s\":%.1f,\"step_ms\":%.2f,"
-                        + "\"compute_ms\":%.2f,\"allreduce_ms\":%.2f,\"optimizer_ms\":%.2f,"
+                        + "\"compute_ms\":%.2f,\"allreduce_ms\":%.2f,\"other_ms\":%.2f,"
                         + "\"allreduce_share\":%.4f,\"speedup\":%.3f}",
                         workers, preset, recorder.count, tokensPerS,
                         recorder.stepMs / recorder.count, recorder.computeMs / recorder.count,
                         recorder.allReduceMs / recorder.count,
-                        recorder.optimizerMs / recorder.count,
+                        recorder.otherMs / recorder.count,
                         recorder.allReduceMs / recorder.stepMs, tokensPerS / baseline));
                 out.flush();
             } finally {
@@ -82,10 +83,10 @@ public final class TrainBenchmark {
         double stepMs;
         double computeMs;
         double allReduceMs;
-        double optimizerMs;
+        double otherMs;
 
         @Override
-        public void stepCompleted(StepSummary s) {
+        public void stepCompleted(StepRecord s) {
             if (s.step() <= WARMUP_STEPS) {
                 return;
             }
@@ -94,7 +95,7 @@ public final class TrainBenchmark {
             stepMs += s.stepMs();
             computeMs += s.computeMs();
             allReduceMs += s.allReduceMs();
-            optimizerMs += s.optimizerMs();
+            otherMs += s.stepMs() - s.computeMs() - s.allReduceMs();
         }
     }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             WorkerNodeCommand.class,
             GenerateCommand.class,
             //BenchCommand.class,
-            //ReportCommand.class,
+            ReportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CohortCli implements Runnable {
