@@ -240,8 +240,9 @@ public final class AllReduceBenchmark {
         final int rank) {
         final String java = ProcessHandle.current().info().command().orElse("java");
         final List<String> command = new ArrayList<>(List.of(java,
-            "--add-exports", EXPORTS, "-Xmx512m", "-XX:+UseSerialGC",
-            "-cp", System.getProperty("java.class.path"),
+            "--add-exports", EXPORTS, "-Xmx512m", "-XX:+UseSerialGC"));
+        command.addAll(forwardedProperties());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
             Rank.class.getName(),
             aeronDir, options.transport(), String.join(",", endpoints),
             Integer.toString(rank), Integer.toString(options.ranks()),
@@ -251,6 +252,20 @@ public final class AllReduceBenchmark {
             command.add(Long.toString(count));
         }
         return command;
+    }
+
+    /**
+     * The {@code cohort.*} and {@code agrona.*} system properties of this JVM, so that settings
+     * given to the benchmark (e.g. {@code -Dcohort.collective.wire-format=bf16}) reach the ranks.
+     */
+    private static List<String> forwardedProperties() {
+        final List<String> properties = new ArrayList<>();
+        for (final String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("cohort.") || name.startsWith("agrona.")) {
+                properties.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        return properties;
     }
 
     private static long[][] printFailures(final List<Path> outputs) throws IOException {
