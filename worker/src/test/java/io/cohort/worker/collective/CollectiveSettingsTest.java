@@ -28,8 +28,8 @@ class CollectiveSettingsTest {
 
     @Test
     void shouldTakeOverridesWhenGivenInHocon() {
-        final CollectiveSettings settings = settings(
-            "timeout = 250ms, wire-format = bf16, term-length-bytes = 1m, idle-strategy = sleeping");
+        final CollectiveSettings settings = settings("timeout = 250ms, wire-format = bf16, "
+            + "term-length-bytes = 1m, idle-strategy = sleeping");
 
         assertEquals(Duration.ofMillis(250), settings.timeout());
         assertEquals(WireFormat.BF16, settings.wireFormat());
