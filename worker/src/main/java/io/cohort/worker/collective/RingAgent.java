@@ -82,6 +82,8 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     private long startNs;
     private long deadlineNs;
     private boolean malformedLogged;
+    private Object localBase;
+    private long localAddress;
 
     RingAgent(
         final RingSpec spec,
@@ -143,7 +145,7 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         final DirectBuffer buffer, final int offset, final int length, final Header header) {
         if (length < FrameHeader.LENGTH
             || buffer.getInt(offset + FrameHeader.MAGIC_OFFSET) != FrameHeader.MAGIC) {
-            return malformed(buffer, offset, length);
+            return malformed(length);
         }
 
         final long frameEpoch = buffer.getLong(offset + FrameHeader.EPOCH_OFFSET);
@@ -157,13 +159,17 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
             return Action.ABORT;
         }
         if (!matchesExpected(buffer, offset, length)) {
-            return malformed(buffer, offset, length);
+            return malformed(length);
         }
 
         final int chunk = receiveChunk(receiveTransfer);
         final int frameValues = buffer.getInt(offset + FrameHeader.LENGTH_OFFSET);
-        final int firstByte = (chunkStart(chunk) + receiveOffset) * Float.BYTES;
-        apply(buffer, offset + FrameHeader.LENGTH, firstByte, frameValues);
+        final long local = localAddress(chunk, receiveOffset);
+        final Object inBase = buffer.byteArray();
+        final long in = buffer.addressOffset() + offset + FrameHeader.LENGTH;
+        if (!(sendCaughtUp() && forward(chunk, frameValues, local, inBase, in))) {
+            apply(local, inBase, in, frameValues);
+        }
 
         receiveOffset += frameValues;
         if (receiveOffset == chunkLength(chunk)) {
@@ -205,6 +211,9 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         receiveTransfer = 0;
         receiveOffset = 0;
         sendBlocked = false;
+        localBase = values.byteArray();
+        localAddress = values.addressOffset();
+        skipEmptySends();
         skipEmptyReceives();
         startNs = System.nanoTime();
         deadlineNs = startNs + timeoutNs;
@@ -215,14 +224,7 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         int frames = 0;
         while (sendTransfer < transfers && frames < SEND_FRAME_LIMIT) {
             final int chunk = sendChunk(sendTransfer);
-            final int length = chunkLength(chunk);
-            if (sendOffset >= length) {
-                sendTransfer++;
-                sendOffset = 0;
-                continue;
-            }
-
-            final int frameValues = Math.min(valuesPerFrame, length - sendOffset);
+            final int frameValues = Math.min(valuesPerFrame, chunkLength(chunk) - sendOffset);
             if (sendOffset + frameValues > sendLimit()) {
                 break;
             }
@@ -234,14 +236,77 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
                 break;
             }
 
-            writeFrame(chunk, frameValues);
-            claim.commit();
-            counters.bytesSent.getAndAddRelease(frameBytes);
-            sendBlocked = false;
-            sendOffset += frameValues;
+            final long out = writeHeader(chunk, frameValues);
+            final Object outBase = claim.buffer().byteArray();
+            final long local = localAddress(chunk, sendOffset);
+            if (wire == WireFormat.FP32) {
+                FloatKernels.copy(localBase, local, outBase, out, frameValues * Float.BYTES);
+            } else {
+                FloatKernels.narrowBf16(localBase, local, outBase, out, frameValues);
+            }
+            sent(chunk, frameValues, frameBytes);
             frames++;
         }
         return frames;
+    }
+
+    /**
+     * Sums or copies a received frame into the caller's buffer and, in the same pass, into a
+     * frame for the next rank, when this rank has forwarded everything received before it.
+     *
+     * @return false when no frame could be claimed; the caller then applies the frame alone.
+     */
+    private boolean forward(
+        final int chunk,
+        final int frameValues,
+        final long local,
+        final Object inBase,
+        final long in) {
+        final int frameBytes = FrameHeader.LENGTH + frameValues * bytesPerValue;
+        final long result = publication.tryClaim(frameBytes, claim);
+        if (result < 0) {
+            onClaimFailed(result);
+            return false;
+        }
+
+        final long out = writeHeader(chunk, frameValues);
+        final Object outBase = claim.buffer().byteArray();
+        if (receiveTransfer < worldSize - 1) {
+            // Before the last reduce-scatter step the local copy of a partial sum is never read
+            // again: all-gather overwrites it, so only the last step keeps it.
+            final boolean keepLocal = receiveTransfer == worldSize - 2;
+            if (wire == WireFormat.FP32) {
+                FloatKernels.addFp32To(
+                    localBase, local, inBase, in, outBase, out, frameValues, keepLocal);
+            } else {
+                FloatKernels.addBf16To(
+                    localBase, local, inBase, in, outBase, out, frameValues, keepLocal);
+            }
+        } else {
+            FloatKernels.copy(inBase, in, outBase, out, frameValues * bytesPerValue);
+            applyGather(local, inBase, in, frameValues);
+        }
+        sent(chunk, frameValues, frameBytes);
+        return true;
+    }
+
+    private void sent(final int chunk, final int frameValues, final int frameBytes) {
+        claim.commit();
+        counters.bytesSent.getAndAddRelease(frameBytes);
+        sendBlocked = false;
+        sendOffset += frameValues;
+        if (sendOffset == chunkLength(chunk)) {
+            sendTransfer++;
+            sendOffset = 0;
+            skipEmptySends();
+        }
+    }
+
+    /** Whether every frame received so far in this all-reduce has been forwarded. */
+    private boolean sendCaughtUp() {
+        return receiveTransfer + 1 < transfers
+            && sendTransfer == receiveTransfer + 1
+            && sendOffset == receiveOffset;
     }
 
     private void onClaimFailed(final long result) {
@@ -265,7 +330,8 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         return receiveTransfer == sendTransfer - 1 ? receiveOffset : 0;
     }
 
-    private void writeFrame(final int chunk, final int frameValues) {
+    /** Writes the header of the claimed frame and returns the address of its payload. */
+    private long writeHeader(final int chunk, final int frameValues) {
         final MutableDirectBuffer out = claim.buffer();
         final int at = claim.offset();
         out.putInt(at + FrameHeader.MAGIC_OFFSET, FrameHeader.MAGIC);
@@ -278,17 +344,7 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         out.putInt(at + FrameHeader.VALUE_OFFSET_OFFSET, sendOffset);
         out.putInt(at + FrameHeader.LENGTH_OFFSET, frameValues);
         out.putInt(at + FrameHeader.COUNT_OFFSET, count);
-
-        final int firstByte = (chunkStart(chunk) + sendOffset) * Float.BYTES;
-        final int payload = at + FrameHeader.LENGTH;
-        if (wire == WireFormat.FP32) {
-            out.putBytes(payload, values, firstByte, frameValues * Float.BYTES);
-        } else {
-            for (int i = 0; i < frameValues; i++) {
-                final float value = values.getFloat(firstByte + i * Float.BYTES);
-                out.putShort(payload + i * 2, Bf16.fromFloat(value));
-            }
-        }
+        return out.addressOffset() + at + FrameHeader.LENGTH;
     }
 
     private boolean matchesExpected(final DirectBuffer buffer, final int offset, final int length) {
@@ -309,56 +365,33 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     }
 
     private void apply(
-        final DirectBuffer frame, final int payload, final int firstByte, final int frameValues) {
-        final boolean gather = receiveTransfer >= worldSize - 1;
-        final boolean lastReduce = receiveTransfer == worldSize - 2;
-        if (wire == WireFormat.FP32) {
-            if (gather) {
-                values.putBytes(firstByte, frame, payload, frameValues * Float.BYTES);
-            } else {
-                addFp32(frame, payload, firstByte, frameValues);
-            }
-        } else if (gather) {
-            copyBf16(frame, payload, firstByte, frameValues);
+        final long local, final Object inBase, final long in, final int frameValues) {
+        if (receiveTransfer >= worldSize - 1) {
+            applyGather(local, inBase, in, frameValues);
+        } else if (wire == WireFormat.FP32) {
+            FloatKernels.addFp32(localBase, local, inBase, in, frameValues);
         } else {
-            addBf16(frame, payload, firstByte, frameValues, lastReduce);
-        }
-    }
-
-    private void addFp32(
-        final DirectBuffer frame, final int payload, final int firstByte, final int frameValues) {
-        final AtomicBuffer local = values;
-        for (int i = 0; i < frameValues; i++) {
-            final int at = firstByte + i * Float.BYTES;
-            local.putFloat(at, local.getFloat(at) + frame.getFloat(payload + i * Float.BYTES));
-        }
-    }
-
-    private void addBf16(
-        final DirectBuffer frame,
-        final int payload,
-        final int firstByte,
-        final int frameValues,
-        final boolean lastReduce) {
-        final AtomicBuffer local = values;
-        for (int i = 0; i < frameValues; i++) {
-            final int at = firstByte + i * Float.BYTES;
-            final float sum = local.getFloat(at) + Bf16.toFloat(frame.getShort(payload + i * 2));
             // The final sum is rounded here, once, so that this rank keeps what its peers get.
-            local.putFloat(at, lastReduce ? Bf16.round(sum) : sum);
+            final boolean round = receiveTransfer == worldSize - 2;
+            FloatKernels.addBf16(localBase, local, inBase, in, frameValues, round);
         }
     }
 
-    private void copyBf16(
-        final DirectBuffer frame, final int payload, final int firstByte, final int frameValues) {
-        final AtomicBuffer local = values;
-        for (int i = 0; i < frameValues; i++) {
-            final float value = Bf16.toFloat(frame.getShort(payload + i * 2));
-            local.putFloat(firstByte + i * Float.BYTES, value);
+    private void applyGather(
+        final long local, final Object inBase, final long in, final int frameValues) {
+        if (wire == WireFormat.FP32) {
+            FloatKernels.copy(inBase, in, localBase, local, frameValues * Float.BYTES);
+        } else {
+            FloatKernels.widenBf16(localBase, local, inBase, in, frameValues);
         }
     }
 
-    private Action malformed(final DirectBuffer buffer, final int offset, final int length) {
+    /** Address of a value of a chunk in the caller's buffer; its bounds were checked. */
+    private long localAddress(final int chunk, final int valueInChunk) {
+        return localAddress + (long) (chunkStart(chunk) + valueInChunk) * Float.BYTES;
+    }
+
+    private Action malformed(final int length) {
         counters.malformedFrames.incrementRelease();
         if (!malformedLogged) {
             malformedLogged = true;
@@ -367,6 +400,12 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
                 epoch, rank, length, receiveTransfer, receiveOffset);
         }
         return Action.CONTINUE;
+    }
+
+    private void skipEmptySends() {
+        while (sendTransfer < transfers && chunkLength(sendChunk(sendTransfer)) == 0) {
+            sendTransfer++;
+        }
     }
 
     private void skipEmptyReceives() {
@@ -406,6 +445,7 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     private void finish(final int outcome) {
         final Thread waiter = caller;
         values = null;
+        localBase = null;
         state = outcome;
         LockSupport.unpark(waiter);
     }
