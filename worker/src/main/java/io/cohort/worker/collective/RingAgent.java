@@ -19,9 +19,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One all-reduce is a stream of {@code 2(N-1)} chunk transfers in each direction. Transfer
  * {@code k} received from the left neighbour is the chunk this rank sends as transfer
- * {@code k + 1}, so every received frame, once summed (reduce-scatter) or copied (all-gather)
- * into the caller's buffer, can be forwarded at once: data flows around the ring frame by
- * frame, not chunk by chunk. Transfer 0 is this rank's own chunk.
+ * {@code k + 1}, so every received frame, once summed (reduce-scatter) or copied (all-gather),
+ * can be forwarded at once: data flows around the ring frame by frame, not chunk by chunk.
+ * When the publication has room, the sum is written straight from the received frame into the
+ * claimed outgoing frame in one pass; otherwise it goes into the caller's buffer and is sent
+ * from there later. Transfer 0 is this rank's own chunk.
+ *
+ * <p>Each chunk's final sum is computed once, by the rank that receives it in the last
+ * reduce-scatter step (and rounded there when the wire is bf16); every other rank copies it, so
+ * all ranks end with the same bits.
  *
  * <p>A frame of the current epoch and a later step is left in the log until that step's
  * all-reduce starts; frames of other epochs, earlier steps, or with a header that does not

@@ -3,11 +3,16 @@ package io.cohort.worker.collective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
+import io.aeron.driver.MediaDriver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +46,43 @@ class AllReduceProcessesTest {
     }
 
     @Test
+    @Timeout(120)
+    void shouldTimeOutOnEverySurvivorWhenARankProcessIsKilledMidRun() throws Exception {
+        final AllReduceBenchmark.Options options = AllReduceBenchmark.Options.parse(new String[] {
+            "--ranks", "3", "--mib", "0.01", "--warmup", "0", "--iterations", "1000000"});
+        final List<Process> ranks = new ArrayList<>();
+        final List<Path> outputs = new ArrayList<>();
+        try (MediaDriver driver = MediaDrivers.launch(dir.resolve("aeron"),
+            CollectiveSettings.from(ConfigFactory.load()))) {
+            for (int rank = 0; rank < 3; rank++) {
+                final List<String> command = new ArrayList<>(AllReduceBenchmark.rankCommand(
+                    options, driver.aeronDirectoryName(), new long[] {2621}, List.of("-"),
+                    rank));
+                command.add(1, "-Dcohort.collective.timeout=2s");
+                outputs.add(dir.resolve("rank" + rank + ".out"));
+                ranks.add(new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(outputs.get(rank).toFile()).start());
+            }
+            awaitRunning(outputs);
+
+            ranks.get(2).destroyForcibly().waitFor();
+            final long killedAt = System.nanoTime();
+            for (int rank = 0; rank < 2; rank++) {
+                assertTrue(ranks.get(rank).waitFor(30, TimeUnit.SECONDS), "rank " + rank);
+                final String out = Files.readString(outputs.get(rank));
+                assertEquals(3, ranks.get(rank).exitValue(), out);
+                assertTrue(out.contains("all-reduce timed out after 2000 ms in ring epoch 1"),
+                    out);
+                assertTrue(out.contains("phase "), out);
+                assertTrue(out.contains("was waiting for rank "), out);
+            }
+            assertTrue(System.nanoTime() - killedAt < TimeUnit.SECONDS.toNanos(20));
+        } finally {
+            ranks.forEach(Process::destroyForcibly);
+        }
+    }
+
+    @Test
     void shouldExplainWhenAnArgumentIsUnknown() {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final int status = AllReduceBenchmark.run(new String[] {"--rank", "2"},
@@ -48,6 +90,16 @@ class AllReduceProcessesTest {
 
         assertEquals(2, status);
         assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("unknown argument '--rank'"));
+    }
+
+    private static void awaitRunning(final List<Path> outputs) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (final Path output : outputs) {
+            while (!Files.readString(output).contains(AllReduceBenchmark.Rank.RUNNING)) {
+                assertTrue(System.nanoTime() < deadline, "rank never ran: " + output);
+                Thread.sleep(50);
+            }
+        }
     }
 
     private List<String> runVerified(final String transport, final String wire) {
