@@ -174,6 +174,10 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         final Object inBase = buffer.byteArray();
         final long in = buffer.addressOffset() + offset + FrameHeader.LENGTH;
         if (!(sendCaughtUp() && forward(chunk, frameValues, local, inBase, in))) {
+            if (state != RUNNING) {
+                // The publication closed under the forward: the caller's buffer is no longer ours.
+                return Action.ABORT;
+            }
             apply(local, inBase, in, frameValues);
         }
 
