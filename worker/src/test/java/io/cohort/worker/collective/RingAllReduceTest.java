@@ -2,7 +2,6 @@ package io.cohort.worker.collective;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -72,7 +71,8 @@ class RingAllReduceTest {
             harness.allReduceOrFail(fp32Ring, 1, buffers, count);
             final long fp32Bytes = fp32Ring.get(0).counters().bytesSent();
 
-            final List<RingAllReduce> bf16Ring = bf16Ring(harness, n, count);
+            final List<RingAllReduce> bf16Ring = harness.create(RingHarness.specs("ipc", 2, n),
+                fp32.withWireFormat(WireFormat.BF16), count);
             final float[][] inputs = randomInputs(buffers, count, 7);
             harness.allReduceOrFail(bf16Ring, 1, buffers, count);
 
@@ -133,16 +133,6 @@ class RingAllReduceTest {
                 }
             }
         }
-    }
-
-    private static List<RingAllReduce> bf16Ring(
-        final RingHarness harness, final int n, final int count) {
-        final CollectiveSettings bf16 = harness.settings.withWireFormat(WireFormat.BF16);
-        final List<RingAllReduce> ring = new java.util.ArrayList<>();
-        for (final RingSpec spec : RingHarness.specs("ipc", 2, n)) {
-            ring.add(RingAllReduce.create(harness.aeron, spec, bf16, count));
-        }
-        return ring;
     }
 
     /** Small integers, so that every float sum is exact whatever the order. */
@@ -212,12 +202,6 @@ class RingAllReduceTest {
             if (Math.abs(actual - sum) > rel * magnitude) {
                 assertEquals(sum, actual, rel * magnitude, "value " + i);
             }
-        }
-    }
-
-    static void assertNoFailure(final List<Throwable> outcomes) {
-        for (final Throwable outcome : outcomes) {
-            assertNull(outcome);
         }
     }
 }

@@ -62,11 +62,18 @@ final class RingHarness implements AutoCloseable {
         return specs;
     }
 
-    /** Creates every rank of a ring. */
+    /** Creates every rank of a ring with the harness's settings. */
     List<RingAllReduce> create(final List<RingSpec> specs, final int maxValues) {
+        return create(specs, settings, maxValues);
+    }
+
+    /** Creates every rank of a ring; the harness closes them. */
+    List<RingAllReduce> create(
+        final List<RingSpec> specs, final CollectiveSettings ringSettings, final int maxValues) {
         final List<RingAllReduce> ring = new ArrayList<>();
         for (final RingSpec spec : specs) {
-            final RingAllReduce rank = RingAllReduce.create(aeron, spec, settings, maxValues);
+            final RingAllReduce rank =
+                RingAllReduce.create(aeron, spec, ringSettings, maxValues);
             ring.add(rank);
             rings.add(rank);
         }
