@@ -25,7 +25,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * of one all-reduce (the slowest rank's median), the algorithm bandwidth (bytes / time) and
  * the bus bandwidth (algbw * 2(N-1)/N). {@code rank_cpu_ms} is the CPU time one rank process
  * spends per all-reduce (mean over ranks), which bounds the speed on a machine whose cores are
- * busy with other work.
+ * busy with other work; {@code best_ms} is the fastest iteration (of the slowest rank), a hint
+ * of what an idle machine gives.
  *
  * <pre>
  * cohort bench allreduce --ranks 2 --mib 16 64 [--transport ipc|udp] [--wire fp32|bf16]
@@ -191,7 +192,7 @@ public final class AllReduceBenchmark {
             }
             for (int s = 0; s < counts.length; s++) {
                 out.println(json(options, options.mib().get(s), counts[s], slowest(medians, s),
-                    mean(medians, counts.length + s)));
+                    mean(medians, counts.length + s), slowest(medians, 2 * counts.length + s)));
             }
             return 0;
         } catch (final IOException e) {
@@ -282,14 +283,15 @@ public final class AllReduceBenchmark {
 
     private static long[][] readMedians(final List<Path> outputs, final int sizes)
         throws IOException {
-        final long[][] medians = new long[outputs.size()][2 * sizes];
+        final long[][] medians = new long[outputs.size()][3 * sizes];
         for (int rank = 0; rank < outputs.size(); rank++) {
             int s = 0;
             for (final String line : Files.readAllLines(outputs.get(rank))) {
                 if (line.startsWith(Rank.RESULT)) {
                     final String[] fields = line.substring(Rank.RESULT.length()).split(" ");
                     medians[rank][s] = Long.parseLong(fields[0]);
-                    medians[rank][sizes + s++] = Long.parseLong(fields[1]);
+                    medians[rank][sizes + s] = Long.parseLong(fields[1]);
+                    medians[rank][2 * sizes + s++] = Long.parseLong(fields[2]);
                 }
             }
             if (s != sizes) {
@@ -321,15 +323,16 @@ public final class AllReduceBenchmark {
         final double mib,
         final long count,
         final long ns,
-        final long cpuNs) {
+        final long cpuNs,
+        final long bestNs) {
         final double bytes = count * (double) Float.BYTES;
         final double algbw = bytes / ns;
         final double busbw = algbw * 2.0 * (options.ranks() - 1) / options.ranks();
         return String.format(Locale.ROOT, "{\"ranks\":%d,\"mib\":%s,\"ms\":%.3f,"
                 + "\"algbw_gbs\":%.3f,\"busbw_gbs\":%.3f,\"transport\":\"%s\",\"wire\":\"%s\","
-                + "\"rank_cpu_ms\":%.3f}",
+                + "\"rank_cpu_ms\":%.3f,\"best_ms\":%.3f}",
             options.ranks(), trim(mib), ns / 1e6, algbw, busbw, options.transport(),
-            options.wire().name().toLowerCase(Locale.ROOT), cpuNs / 1e6);
+            options.wire().name().toLowerCase(Locale.ROOT), cpuNs / 1e6, bestNs / 1e6);
     }
 
     private static String trim(final double mib) {
@@ -373,8 +376,8 @@ public final class AllReduceBenchmark {
      * One rank of the benchmark, run in its own JVM. Arguments, in order: aeron directory,
      * transport, endpoints (comma-separated, for udp), rank, ranks, wire format, warm-up,
      * iterations, verify, then the value counts. Prints {@code running} once the first
-     * all-reduce is done, then one {@code result <median ns> <cpu ns>} line per size; exits
-     * with 1 when a sum is wrong and 3 when an all-reduce fails.
+     * all-reduce is done, then one {@code result <median ns> <cpu ns> <best ns>} line per
+     * size; exits with 1 when a sum is wrong and 3 when an all-reduce fails.
      */
     public static final class Rank {
         static final String RESULT = "result ";
@@ -442,7 +445,7 @@ public final class AllReduceBenchmark {
                     }
                     Arrays.sort(times);
                     final long median = times[iterations / 2];
-                    System.out.println(RESULT + median + " " + cpuNs / iterations);
+                    System.out.println(RESULT + median + " " + cpuNs / iterations + " " + times[0]);
                 }
             } catch (final AllReduceException e) {
                 System.out.println("rank " + rank + " failed: " + e.getMessage());
