@@ -6,6 +6,7 @@ import io.aeron.driver.MediaDriver;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -22,7 +23,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Measures the ring all-reduce the way nccl-tests does: the ranks run as separate JVM processes
  * on this host around one media driver, and each buffer size gives one JSON line with the time
  * of one all-reduce (the slowest rank's median), the algorithm bandwidth (bytes / time) and
- * the bus bandwidth (algbw * 2(N-1)/N).
+ * the bus bandwidth (algbw * 2(N-1)/N). {@code rank_cpu_ms} is the CPU time one rank process
+ * spends per all-reduce (mean over ranks), which bounds the speed on a machine whose cores are
+ * busy with other work; {@code best_ms} is the fastest iteration (of the slowest rank), a hint
+ * of what an idle machine gives.
  *
  * <pre>
  * cohort bench allreduce --ranks 2 --mib 16 64 [--transport ipc|udp] [--wire fp32|bf16]
@@ -187,7 +191,8 @@ public final class AllReduceBenchmark {
                 return 1;
             }
             for (int s = 0; s < counts.length; s++) {
-                out.println(json(options, options.mib().get(s), counts[s], slowest(medians, s)));
+                out.println(json(options, options.mib().get(s), counts[s], slowest(medians, s),
+                    mean(medians, counts.length + s), slowest(medians, 2 * counts.length + s)));
             }
             return 0;
         } catch (final IOException e) {
@@ -232,7 +237,7 @@ public final class AllReduceBenchmark {
         }
     }
 
-    private static List<String> rankCommand(
+    static List<String> rankCommand(
         final Options options,
         final String aeronDir,
         final long[] counts,
@@ -240,8 +245,9 @@ public final class AllReduceBenchmark {
         final int rank) {
         final String java = ProcessHandle.current().info().command().orElse("java");
         final List<String> command = new ArrayList<>(List.of(java,
-            "--add-exports", EXPORTS, "-Xmx512m", "-XX:+UseSerialGC",
-            "-cp", System.getProperty("java.class.path"),
+            "--add-exports", EXPORTS, "-Xmx512m", "-XX:+UseSerialGC"));
+        command.addAll(forwardedProperties());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
             Rank.class.getName(),
             aeronDir, options.transport(), String.join(",", endpoints),
             Integer.toString(rank), Integer.toString(options.ranks()),
@@ -251,6 +257,20 @@ public final class AllReduceBenchmark {
             command.add(Long.toString(count));
         }
         return command;
+    }
+
+    /**
+     * The {@code cohort.*} and {@code agrona.*} system properties of this JVM, so that settings
+     * given to the benchmark (e.g. {@code -Dcohort.collective.wire-format=bf16}) reach the ranks.
+     */
+    private static List<String> forwardedProperties() {
+        final List<String> properties = new ArrayList<>();
+        for (final String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("cohort.") || name.startsWith("agrona.")) {
+                properties.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        return properties;
     }
 
     private static long[][] printFailures(final List<Path> outputs) throws IOException {
@@ -263,12 +283,15 @@ public final class AllReduceBenchmark {
 
     private static long[][] readMedians(final List<Path> outputs, final int sizes)
         throws IOException {
-        final long[][] medians = new long[outputs.size()][sizes];
+        final long[][] medians = new long[outputs.size()][3 * sizes];
         for (int rank = 0; rank < outputs.size(); rank++) {
             int s = 0;
             for (final String line : Files.readAllLines(outputs.get(rank))) {
                 if (line.startsWith(Rank.RESULT)) {
-                    medians[rank][s++] = Long.parseLong(line.substring(Rank.RESULT.length()));
+                    final String[] fields = line.substring(Rank.RESULT.length()).split(" ");
+                    medians[rank][s] = Long.parseLong(fields[0]);
+                    medians[rank][sizes + s] = Long.parseLong(fields[1]);
+                    medians[rank][2 * sizes + s++] = Long.parseLong(fields[2]);
                 }
             }
             if (s != sizes) {
@@ -287,15 +310,29 @@ public final class AllReduceBenchmark {
         return slowest;
     }
 
+    private static long mean(final long[][] perRank, final int column) {
+        long sum = 0;
+        for (final long[] rank : perRank) {
+            sum += rank[column];
+        }
+        return sum / perRank.length;
+    }
+
     private static String json(
-        final Options options, final double mib, final long count, final long ns) {
+        final Options options,
+        final double mib,
+        final long count,
+        final long ns,
+        final long cpuNs,
+        final long bestNs) {
         final double bytes = count * (double) Float.BYTES;
         final double algbw = bytes / ns;
         final double busbw = algbw * 2.0 * (options.ranks() - 1) / options.ranks();
         return String.format(Locale.ROOT, "{\"ranks\":%d,\"mib\":%s,\"ms\":%.3f,"
-                + "\"algbw_gbs\":%.3f,\"busbw_gbs\":%.3f,\"transport\":\"%s\",\"wire\":\"%s\"}",
+                + "\"algbw_gbs\":%.3f,\"busbw_gbs\":%.3f,\"transport\":\"%s\",\"wire\":\"%s\","
+                + "\"rank_cpu_ms\":%.3f,\"best_ms\":%.3f}",
             options.ranks(), trim(mib), ns / 1e6, algbw, busbw, options.transport(),
-            options.wire().name().toLowerCase(Locale.ROOT));
+            options.wire().name().toLowerCase(Locale.ROOT), cpuNs / 1e6, bestNs / 1e6);
     }
 
     private static String trim(final double mib) {
@@ -338,11 +375,13 @@ public final class AllReduceBenchmark {
     /**
      * One rank of the benchmark, run in its own JVM. Arguments, in order: aeron directory,
      * transport, endpoints (comma-separated, for udp), rank, ranks, wire format, warm-up,
-     * iterations, verify, then the value counts. Prints one {@code result <median ns>} line per
-     * size; exits with 1 when a sum is wrong.
+     * iterations, verify, then the value counts. Prints {@code running} once the first
+     * all-reduce is done, then one {@code result <median ns> <cpu ns> <best ns>} line per
+     * size; exits with 1 when a sum is wrong and 3 when an all-reduce fails.
      */
     public static final class Rank {
         static final String RESULT = "result ";
+        static final String RUNNING = "running";
 
         private Rank() {
         }
@@ -379,16 +418,25 @@ public final class AllReduceBenchmark {
             int exit = 0;
             try (Aeron aeron = MediaDrivers.connect(aeronDir);
                  RingAllReduce ring = RingAllReduce.create(aeron, spec, settings, maxValues)) {
+                final com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean();
                 long step = 0;
                 final long[] times = new long[iterations];
                 for (final int count : counts) {
+                    long cpuNs = 0;
                     for (int i = 0; i < warmup + iterations; i++) {
                         fill(values, count, rank);
+                        final long cpuStart = os.getProcessCpuTime();
                         final long start = System.nanoTime();
                         ring.allReduce(++step, values, count);
                         final long ns = System.nanoTime() - start;
+                        if (step == 1) {
+                            System.out.println(RUNNING);
+                        }
                         if (i >= warmup) {
                             times[i - warmup] = ns;
+                            cpuNs += os.getProcessCpuTime() - cpuStart;
                         }
                         if (verify && !check(values, count, ranks)) {
                             System.out.println("rank " + rank + ": wrong sum at step " + step);
@@ -396,8 +444,12 @@ public final class AllReduceBenchmark {
                         }
                     }
                     Arrays.sort(times);
-                    System.out.println(RESULT + times[iterations / 2]);
+                    final long median = times[iterations / 2];
+                    System.out.println(RESULT + median + " " + cpuNs / iterations + " " + times[0]);
                 }
+            } catch (final AllReduceException e) {
+                System.out.println("rank " + rank + " failed: " + e.getMessage());
+                exit = 3;
             }
             System.exit(exit);
         }

@@ -17,15 +17,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The polling side of one rank of a ring all-reduce; it runs on its own thread.
  *
- * <p>One all-reduce is a stream of {@code 2(N-1)} chunk transfers in each direction. Transfer
- * {@code k} received from the left neighbour is the chunk this rank sends as transfer
- * {@code k + 1}, so every received frame, once summed (reduce-scatter) or copied (all-gather)
- * into the caller's buffer, can be forwarded at once: data flows around the ring frame by
- * frame, not chunk by chunk. Transfer 0 is this rank's own chunk.
+ * <p>One all-reduce is {@code 2(N-1)} chunk transfers in each direction. Transfer {@code k}
+ * received from the left neighbour is the chunk this rank sends as transfer {@code k + 1}, so
+ * every received frame, once summed (reduce-scatter) or copied (all-gather), can be forwarded
+ * at once: data flows around the ring frame by frame, not chunk by chunk. The frames of
+ * different transfers may interleave on the wire (this rank's own chunk, transfer 0, need not be
+ * sent in full before forwarding starts); within one transfer they are in order, and each
+ * transfer has its own cursor on both sides. When the publication has room, a received frame is
+ * summed straight into the claimed outgoing frame in one pass; otherwise the sum goes into the
+ * caller's buffer and is sent from there later.
+ *
+ * <p>Each chunk's final sum is computed once, by the rank that receives it in the last
+ * reduce-scatter step (and rounded there when the wire is bf16); every other rank copies it, so
+ * all ranks end with the same bits.
  *
  * <p>A frame of the current epoch and a later step is left in the log until that step's
  * all-reduce starts; frames of other epochs, earlier steps, or with a header that does not
- * match what the ring expects next are dropped and counted.
+ * match what the ring expects next on its transfer are dropped and counted.
  */
 final class RingAgent implements Agent, ControlledFragmentHandler {
     static final int IDLE = 0;
@@ -74,14 +82,16 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     int failedWaitingFor;
     String failedDetail;
 
-    private int sendTransfer;
-    private int sendOffset;
-    private int receiveTransfer;
-    private int receiveOffset;
+    private final int[] sentValues;
+    private final int[] receivedValues;
+    private int transfersSent;
+    private int transfersReceived;
     private boolean sendBlocked;
     private long startNs;
     private long deadlineNs;
     private boolean malformedLogged;
+    private Object localBase;
+    private long localAddress;
 
     RingAgent(
         final RingSpec spec,
@@ -101,6 +111,8 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         this.valuesPerFrame = (settings.frameBytes() - FrameHeader.LENGTH) / bytesPerValue;
         this.timeoutNs = settings.timeout().toNanos();
         this.roleName = "cohort-ring-e" + epoch + "-r" + rank;
+        this.sentValues = new int[transfers];
+        this.receivedValues = new int[transfers];
     }
 
     @Override
@@ -123,14 +135,17 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         }
 
         int work = send();
-        if (receiveTransfer < transfers) {
+        if (transfersReceived < transfers) {
             final int received = subscription.controlledPoll(this, FRAGMENT_LIMIT);
             if (received > 0) {
                 work += received + send();
             }
         }
 
-        if (receiveTransfer == transfers && sendTransfer == transfers) {
+        if (state != RUNNING) {
+            return work;
+        }
+        if (transfersReceived == transfers && transfersSent == transfers) {
             complete();
         } else if (System.nanoTime() - deadlineNs > 0) {
             timeOut();
@@ -143,7 +158,7 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         final DirectBuffer buffer, final int offset, final int length, final Header header) {
         if (length < FrameHeader.LENGTH
             || buffer.getInt(offset + FrameHeader.MAGIC_OFFSET) != FrameHeader.MAGIC) {
-            return malformed(buffer, offset, length);
+            return malformed(length);
         }
 
         final long frameEpoch = buffer.getLong(offset + FrameHeader.EPOCH_OFFSET);
@@ -156,20 +171,27 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
             // The left neighbour has started the next all-reduce; keep it for then.
             return Action.ABORT;
         }
-        if (!matchesExpected(buffer, offset, length)) {
-            return malformed(buffer, offset, length);
+        final int transfer = expectedTransfer(buffer, offset, length);
+        if (transfer < 0) {
+            return malformed(length);
         }
 
-        final int chunk = receiveChunk(receiveTransfer);
+        final int chunk = receiveChunk(transfer);
         final int frameValues = buffer.getInt(offset + FrameHeader.LENGTH_OFFSET);
-        final int firstByte = (chunkStart(chunk) + receiveOffset) * Float.BYTES;
-        apply(buffer, offset + FrameHeader.LENGTH, firstByte, frameValues);
+        final long local = localAddress(chunk, receivedValues[transfer]);
+        final Object inBase = buffer.byteArray();
+        final long in = buffer.addressOffset() + offset + FrameHeader.LENGTH;
+        if (!(caughtUp(transfer) && forward(transfer, chunk, frameValues, local, inBase, in))) {
+            if (state != RUNNING) {
+                // The publication closed under the forward: the caller's buffer is no longer ours.
+                return Action.ABORT;
+            }
+            apply(transfer, local, inBase, in, frameValues);
+        }
 
-        receiveOffset += frameValues;
-        if (receiveOffset == chunkLength(chunk)) {
-            receiveTransfer++;
-            receiveOffset = 0;
-            skipEmptyReceives();
+        receivedValues[transfer] += frameValues;
+        if (receivedValues[transfer] == chunkLength(chunk)) {
+            transfersReceived++;
         }
         return Action.CONTINUE;
     }
@@ -200,48 +222,121 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     }
 
     private void begin() {
-        sendTransfer = 0;
-        sendOffset = 0;
-        receiveTransfer = 0;
-        receiveOffset = 0;
+        transfersSent = 0;
+        transfersReceived = 0;
+        for (int t = 0; t < transfers; t++) {
+            sentValues[t] = 0;
+            receivedValues[t] = 0;
+            if (chunkLength(sendChunk(t)) == 0) {
+                transfersSent++;
+            }
+            if (chunkLength(receiveChunk(t)) == 0) {
+                transfersReceived++;
+            }
+        }
         sendBlocked = false;
-        skipEmptyReceives();
+        localBase = values.byteArray();
+        localAddress = values.addressOffset();
         startNs = System.nanoTime();
         deadlineNs = startNs + timeoutNs;
         state = RUNNING;
     }
 
+    /** Sends, from the caller's buffer, what every transfer has ready; later transfers first. */
     private int send() {
         int frames = 0;
-        while (sendTransfer < transfers && frames < SEND_FRAME_LIMIT) {
-            final int chunk = sendChunk(sendTransfer);
+        for (int t = transfers - 1; t >= 0 && frames < SEND_FRAME_LIMIT; t--) {
+            final int chunk = sendChunk(t);
             final int length = chunkLength(chunk);
-            if (sendOffset >= length) {
-                sendTransfer++;
-                sendOffset = 0;
-                continue;
+            while (sentValues[t] < length && frames < SEND_FRAME_LIMIT) {
+                final int frameValues = Math.min(valuesPerFrame, length - sentValues[t]);
+                if (t > 0 && sentValues[t] + frameValues > receivedValues[t - 1]) {
+                    break;
+                }
+                if (!sendFromLocal(t, chunk, frameValues)) {
+                    return frames;
+                }
+                frames++;
             }
-
-            final int frameValues = Math.min(valuesPerFrame, length - sendOffset);
-            if (sendOffset + frameValues > sendLimit()) {
-                break;
-            }
-
-            final int frameBytes = FrameHeader.LENGTH + frameValues * bytesPerValue;
-            final long result = publication.tryClaim(frameBytes, claim);
-            if (result < 0) {
-                onClaimFailed(result);
-                break;
-            }
-
-            writeFrame(chunk, frameValues);
-            claim.commit();
-            counters.bytesSent.getAndAddRelease(frameBytes);
-            sendBlocked = false;
-            sendOffset += frameValues;
-            frames++;
         }
         return frames;
+    }
+
+    private boolean sendFromLocal(final int transfer, final int chunk, final int frameValues) {
+        final int frameBytes = FrameHeader.LENGTH + frameValues * bytesPerValue;
+        final long result = publication.tryClaim(frameBytes, claim);
+        if (result < 0) {
+            onClaimFailed(result);
+            return false;
+        }
+
+        final long out = writeHeader(transfer, chunk, frameValues);
+        final Object outBase = claim.buffer().byteArray();
+        final long local = localAddress(chunk, sentValues[transfer]);
+        if (wire == WireFormat.FP32) {
+            FloatKernels.copy(localBase, local, outBase, out, frameValues * Float.BYTES);
+        } else {
+            FloatKernels.narrowBf16(localBase, local, outBase, out, frameValues);
+        }
+        sent(transfer, chunk, frameValues, frameBytes);
+        return true;
+    }
+
+    /**
+     * Sums or copies a received frame of {@code transfer} into the caller's buffer and, in the
+     * same pass, into a frame of transfer {@code transfer + 1} for the next rank.
+     *
+     * @return false when no frame could be claimed; the caller then applies the frame alone.
+     */
+    private boolean forward(
+        final int transfer,
+        final int chunk,
+        final int frameValues,
+        final long local,
+        final Object inBase,
+        final long in) {
+        final int frameBytes = FrameHeader.LENGTH + frameValues * bytesPerValue;
+        final long result = publication.tryClaim(frameBytes, claim);
+        if (result < 0) {
+            onClaimFailed(result);
+            return false;
+        }
+
+        final long out = writeHeader(transfer + 1, chunk, frameValues);
+        final Object outBase = claim.buffer().byteArray();
+        if (transfer < worldSize - 1) {
+            // Before the last reduce-scatter step the local copy of a partial sum is never read
+            // again: all-gather overwrites it, so only the last step keeps it.
+            final boolean keepLocal = transfer == worldSize - 2;
+            if (wire == WireFormat.FP32) {
+                FloatKernels.addFp32To(
+                    localBase, local, inBase, in, outBase, out, frameValues, keepLocal);
+            } else {
+                FloatKernels.addBf16To(
+                    localBase, local, inBase, in, outBase, out, frameValues, keepLocal);
+            }
+        } else {
+            FloatKernels.copy(inBase, in, outBase, out, frameValues * bytesPerValue);
+            applyGather(local, inBase, in, frameValues);
+        }
+        sent(transfer + 1, chunk, frameValues, frameBytes);
+        return true;
+    }
+
+    private void sent(
+        final int transfer, final int chunk, final int frameValues, final int frameBytes) {
+        claim.commit();
+        counters.bytesSent.getAndAddRelease(frameBytes);
+        sendBlocked = false;
+        sentValues[transfer] += frameValues;
+        if (sentValues[transfer] == chunkLength(chunk)) {
+            transfersSent++;
+        }
+    }
+
+    /** Whether everything received of {@code transfer} so far has been forwarded. */
+    private boolean caughtUp(final int transfer) {
+        return transfer + 1 < transfers && sentValues[transfer + 1] == receivedValues[transfer];
     }
 
     private void onClaimFailed(final long result) {
@@ -253,126 +348,89 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
         }
     }
 
-    /**
-     * How many values of the chunk of transfer {@code sendTransfer} are ready to send: all of
-     * them for this rank's own chunk and for transfers already received, else as far as the
-     * matching receive has got.
-     */
-    private int sendLimit() {
-        if (sendTransfer == 0 || receiveTransfer > sendTransfer - 1) {
-            return Integer.MAX_VALUE;
-        }
-        return receiveTransfer == sendTransfer - 1 ? receiveOffset : 0;
-    }
-
-    private void writeFrame(final int chunk, final int frameValues) {
+    /** Writes the header of the claimed frame and returns the address of its payload. */
+    private long writeHeader(final int transfer, final int chunk, final int frameValues) {
         final MutableDirectBuffer out = claim.buffer();
         final int at = claim.offset();
         out.putInt(at + FrameHeader.MAGIC_OFFSET, FrameHeader.MAGIC);
-        out.putByte(at + FrameHeader.PHASE_OFFSET, phaseOf(sendTransfer));
+        out.putByte(at + FrameHeader.PHASE_OFFSET, phaseOf(transfer));
         out.putByte(at + FrameHeader.WIRE_OFFSET, (byte) wire.ordinal());
-        out.putShort(at + FrameHeader.RING_STEP_OFFSET, (short) ringStepOf(sendTransfer));
+        out.putShort(at + FrameHeader.RING_STEP_OFFSET, (short) ringStepOf(transfer));
         out.putLong(at + FrameHeader.EPOCH_OFFSET, epoch);
         out.putLong(at + FrameHeader.STEP_OFFSET, step);
         out.putInt(at + FrameHeader.CHUNK_OFFSET, chunk);
-        out.putInt(at + FrameHeader.VALUE_OFFSET_OFFSET, sendOffset);
+        out.putInt(at + FrameHeader.VALUE_OFFSET_OFFSET, sentValues[transfer]);
         out.putInt(at + FrameHeader.LENGTH_OFFSET, frameValues);
         out.putInt(at + FrameHeader.COUNT_OFFSET, count);
-
-        final int firstByte = (chunkStart(chunk) + sendOffset) * Float.BYTES;
-        final int payload = at + FrameHeader.LENGTH;
-        if (wire == WireFormat.FP32) {
-            out.putBytes(payload, values, firstByte, frameValues * Float.BYTES);
-        } else {
-            for (int i = 0; i < frameValues; i++) {
-                final float value = values.getFloat(firstByte + i * Float.BYTES);
-                out.putShort(payload + i * 2, Bf16.fromFloat(value));
-            }
-        }
+        return out.addressOffset() + at + FrameHeader.LENGTH;
     }
 
-    private boolean matchesExpected(final DirectBuffer buffer, final int offset, final int length) {
-        if (receiveTransfer >= transfers) {
-            return false;
+    /**
+     * The transfer a frame belongs to, when its header is exactly the next frame of that
+     * transfer: right chunk, offset, length, count and wire format.
+     *
+     * @return the transfer, or -1 when the header does not add up.
+     */
+    private int expectedTransfer(final DirectBuffer buffer, final int offset, final int length) {
+        final byte phase = buffer.getByte(offset + FrameHeader.PHASE_OFFSET);
+        final int ringStep = buffer.getShort(offset + FrameHeader.RING_STEP_OFFSET);
+        if ((phase != PHASE_REDUCE_SCATTER && phase != PHASE_ALL_GATHER)
+            || ringStep < 0 || ringStep >= worldSize - 1) {
+            return -1;
         }
-        final int chunk = receiveChunk(receiveTransfer);
-        final int expectedValues = Math.min(valuesPerFrame, chunkLength(chunk) - receiveOffset);
-        return buffer.getByte(offset + FrameHeader.PHASE_OFFSET) == phaseOf(receiveTransfer)
+        final int transfer = phase == PHASE_REDUCE_SCATTER ? ringStep : worldSize - 1 + ringStep;
+        final int chunk = receiveChunk(transfer);
+        final int remaining = chunkLength(chunk) - receivedValues[transfer];
+        final int expectedValues = Math.min(valuesPerFrame, remaining);
+        final boolean matches = remaining > 0
             && buffer.getByte(offset + FrameHeader.WIRE_OFFSET) == wire.ordinal()
-            && buffer.getShort(offset + FrameHeader.RING_STEP_OFFSET)
-                == ringStepOf(receiveTransfer)
             && buffer.getInt(offset + FrameHeader.CHUNK_OFFSET) == chunk
-            && buffer.getInt(offset + FrameHeader.VALUE_OFFSET_OFFSET) == receiveOffset
+            && buffer.getInt(offset + FrameHeader.VALUE_OFFSET_OFFSET) == receivedValues[transfer]
             && buffer.getInt(offset + FrameHeader.LENGTH_OFFSET) == expectedValues
             && buffer.getInt(offset + FrameHeader.COUNT_OFFSET) == count
             && length == FrameHeader.LENGTH + expectedValues * bytesPerValue;
+        return matches ? transfer : -1;
     }
 
     private void apply(
-        final DirectBuffer frame, final int payload, final int firstByte, final int frameValues) {
-        final boolean gather = receiveTransfer >= worldSize - 1;
-        final boolean lastReduce = receiveTransfer == worldSize - 2;
-        if (wire == WireFormat.FP32) {
-            if (gather) {
-                values.putBytes(firstByte, frame, payload, frameValues * Float.BYTES);
-            } else {
-                addFp32(frame, payload, firstByte, frameValues);
-            }
-        } else if (gather) {
-            copyBf16(frame, payload, firstByte, frameValues);
+        final int transfer,
+        final long local,
+        final Object inBase,
+        final long in,
+        final int frameValues) {
+        if (transfer >= worldSize - 1) {
+            applyGather(local, inBase, in, frameValues);
+        } else if (wire == WireFormat.FP32) {
+            FloatKernels.addFp32(localBase, local, inBase, in, frameValues);
         } else {
-            addBf16(frame, payload, firstByte, frameValues, lastReduce);
-        }
-    }
-
-    private void addFp32(
-        final DirectBuffer frame, final int payload, final int firstByte, final int frameValues) {
-        final AtomicBuffer local = values;
-        for (int i = 0; i < frameValues; i++) {
-            final int at = firstByte + i * Float.BYTES;
-            local.putFloat(at, local.getFloat(at) + frame.getFloat(payload + i * Float.BYTES));
-        }
-    }
-
-    private void addBf16(
-        final DirectBuffer frame,
-        final int payload,
-        final int firstByte,
-        final int frameValues,
-        final boolean lastReduce) {
-        final AtomicBuffer local = values;
-        for (int i = 0; i < frameValues; i++) {
-            final int at = firstByte + i * Float.BYTES;
-            final float sum = local.getFloat(at) + Bf16.toFloat(frame.getShort(payload + i * 2));
             // The final sum is rounded here, once, so that this rank keeps what its peers get.
-            local.putFloat(at, lastReduce ? Bf16.round(sum) : sum);
+            final boolean round = transfer == worldSize - 2;
+            FloatKernels.addBf16(localBase, local, inBase, in, frameValues, round);
         }
     }
 
-    private void copyBf16(
-        final DirectBuffer frame, final int payload, final int firstByte, final int frameValues) {
-        final AtomicBuffer local = values;
-        for (int i = 0; i < frameValues; i++) {
-            final float value = Bf16.toFloat(frame.getShort(payload + i * 2));
-            local.putFloat(firstByte + i * Float.BYTES, value);
+    private void applyGather(
+        final long local, final Object inBase, final long in, final int frameValues) {
+        if (wire == WireFormat.FP32) {
+            FloatKernels.copy(inBase, in, localBase, local, frameValues * Float.BYTES);
+        } else {
+            FloatKernels.widenBf16(localBase, local, inBase, in, frameValues);
         }
     }
 
-    private Action malformed(final DirectBuffer buffer, final int offset, final int length) {
+    /** Address of a value of a chunk in the caller's buffer; its bounds were checked. */
+    private long localAddress(final int chunk, final int valueInChunk) {
+        return localAddress + (long) (chunkStart(chunk) + valueInChunk) * Float.BYTES;
+    }
+
+    private Action malformed(final int length) {
         counters.malformedFrames.incrementRelease();
         if (!malformedLogged) {
             malformedLogged = true;
             LOG.warn("ring epoch [{}] rank [{}] dropped a malformed frame of [{}] bytes "
-                + "(expected transfer [{}] offset [{}]); further ones are only counted",
-                epoch, rank, length, receiveTransfer, receiveOffset);
+                + "at step [{}]; further ones are only counted", epoch, rank, length, step);
         }
         return Action.CONTINUE;
-    }
-
-    private void skipEmptyReceives() {
-        while (receiveTransfer < transfers && chunkLength(receiveChunk(receiveTransfer)) == 0) {
-            receiveTransfer++;
-        }
     }
 
     private void complete() {
@@ -382,8 +440,10 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     }
 
     private void timeOut() {
-        final boolean waitingForSend = receiveTransfer == transfers || sendBlocked;
-        final int transfer = waitingForSend ? sendTransfer : receiveTransfer;
+        final int receiving = firstIncomplete(receivedValues, false);
+        final int sending = firstIncomplete(sentValues, true);
+        final boolean waitingForSend = receiving < 0 || (sendBlocked && sending >= 0);
+        final int transfer = waitingForSend ? sending : receiving;
         failedPhase = transfer < worldSize - 1 ? RingPhase.REDUCE_SCATTER : RingPhase.ALL_GATHER;
         failedRingStep = ringStepOf(transfer);
         failedWaitingFor = waitingForSend
@@ -394,18 +454,31 @@ final class RingAgent implements Agent, ControlledFragmentHandler {
     }
 
     private void fail(final int kind, final String detail) {
-        final int transfer = Math.min(receiveTransfer, transfers - 1);
+        final int receiving = firstIncomplete(receivedValues, false);
+        final int transfer = receiving < 0 ? transfers - 1 : receiving;
         failedPhase = transfer < worldSize - 1 ? RingPhase.REDUCE_SCATTER : RingPhase.ALL_GATHER;
-        failedRingStep = ringStepOf(Math.max(transfer, 0));
+        failedRingStep = ringStepOf(transfer);
         failedWaitingFor = (rank + worldSize - 1) % worldSize;
         failedDetail = detail;
         failure = kind;
         finish(FAILED);
     }
 
+    /** The first transfer not yet complete in one direction, or -1 when all are. */
+    private int firstIncomplete(final int[] done, final boolean sending) {
+        for (int t = 0; t < transfers; t++) {
+            final int chunk = sending ? sendChunk(t) : receiveChunk(t);
+            if (done[t] < chunkLength(chunk)) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
     private void finish(final int outcome) {
         final Thread waiter = caller;
         values = null;
+        localBase = null;
         state = outcome;
         LockSupport.unpark(waiter);
     }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * (timeout or abort) the ring is spent: close it and form a new ring with a new epoch.
  *
  * <p>All ranks must call {@link #allReduce} with the same steps, in increasing order, and the
- * same count.
+ * same count. One thread at a time may call {@link #allReduce}; {@link #abort} and
+ * {@link #counters} may be called from any thread.
  */
 public final class RingAllReduce implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RingAllReduce.class);
