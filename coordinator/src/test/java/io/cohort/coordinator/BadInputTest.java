@@ -53,7 +53,7 @@ class BadInputTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
         }
-        assertOneLine(run("worker", "--join", "127.0.0.1:" + closedPort),
+        assertOneLine(run("worker", "--join", "127.0.0.1:" + closedPort, "--join-timeout", "2"),
                 "cannot reach the coordinator at 127.0.0.1:" + closedPort);
     }
 

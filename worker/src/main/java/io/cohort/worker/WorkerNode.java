@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,6 +34,7 @@ public final class WorkerNode {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerNode.class);
     private static final int CONNECT_TIMEOUT_MS = 3000;
+    private static final long RETRY_MS = 250;
 
     /**
      * How to start a worker.
@@ -43,17 +45,19 @@ public final class WorkerNode {
      * @param aeronDir  the host's media driver, or {@code null} to start one in this process
      * @param threads   compute threads of this worker
      * @param parentPid a process whose exit ends this worker, or 0
+     * @param joinTimeout how long to wait for the coordinator to be reachable
      */
     public record Options(String joinHost, int joinPort, String bindHost, Path aeronDir,
-            int threads, long parentPid) {
+            int threads, long parentPid, Duration joinTimeout) {
     }
 
     private WorkerNode() {
     }
 
     /** Runs a worker to its end; returns the process exit code. */
-    public static int run(Options options, Config user) throws IOException {
-        checkReachable(options.joinHost(), options.joinPort());
+    public static int run(Options options, Config user)
+            throws IOException, InterruptedException {
+        awaitReachable(options.joinHost(), options.joinPort(), options.joinTimeout());
         Nd4j.getEnvironment().setMaxThreads(options.threads());
         Nd4j.getEnvironment().setMaxMasterThreads(options.threads());
         Config config = ClusterConfig.node(user, "worker", options.bindHost(), 0,
@@ -133,13 +137,28 @@ public final class WorkerNode {
         });
     }
 
-    private static void checkReachable(String host, int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot reach the coordinator at " + host + ":"
-                    + port + " (" + e.getMessage() + "); check --join and that the coordinator"
-                    + " is running there");
+    /** Workers may start before their coordinator: they wait for it, up to a limit. */
+    private static void awaitReachable(String host, int port, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean told = false;
+        while (true) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw new IllegalArgumentException("cannot reach the coordinator at " + host
+                            + ":" + port + " within " + timeout.toSeconds() + " s ("
+                            + e.getMessage() + "); check --join and that the coordinator is"
+                            + " running there");
+                }
+                if (!told) {
+                    LOG.info("Waiting for the coordinator at {}:{}", host, port);
+                    told = true;
+                }
+                Thread.sleep(RETRY_MS);
+            }
         }
     }
 

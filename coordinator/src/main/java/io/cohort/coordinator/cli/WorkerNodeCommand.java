@@ -3,6 +3,7 @@ package io.cohort.coordinator.cli;
 import com.typesafe.config.ConfigFactory;
 import io.cohort.worker.WorkerNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +30,10 @@ final class WorkerNodeCommand implements Callable<Integer> {
             description = "Compute threads (default: this machine's cores).")
     Integer threads;
 
+    @Option(names = "--join-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the coordinator (default ${DEFAULT-VALUE} s).")
+    long joinTimeoutSeconds;
+
     @Option(names = "--parent-pid", paramLabel = "PID", hidden = true, defaultValue = "0",
             description = "End when this process ends.")
     long parentPid;
@@ -46,7 +51,8 @@ final class WorkerNodeCommand implements Callable<Integer> {
             ignoreInterrupts();
         }
         return WorkerNode.run(new WorkerNode.Options(coordinator.host(), coordinator.port(),
-                bind, aeronDir, t, parentPid), ConfigFactory.empty());
+                bind, aeronDir, t, parentPid, Duration.ofSeconds(joinTimeoutSeconds)),
+                ConfigFactory.empty());
     }
 
     /**
