@@ -350,11 +350,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
         return null;
     }
 
+    /**
+     * One record of a step. Its compute time is the slowest worker's; its all-reduce time is
+     * the quickest worker's, since the others' include waiting for the slowest to finish its
+     * compute: that is the ring's own cost.
+     */
     private StepRecord summarize(double stepMs) {
         double loss = 0;
         long tokens = 0;
         double compute = 0;
-        double reduce = 0;
+        double reduce = Double.MAX_VALUE;
         List<WorkerStep> perWorker = new ArrayList<>();
         double bytes = parameterCount * 4.0;
         int n = stepReplies.length;
@@ -364,7 +369,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             double c = reply.getComputeNs() / 1e6;
             double r = reply.getAllReduceNs() / 1e6;
             compute = Math.max(compute, c);
-            reduce = Math.max(reduce, r);
+            reduce = Math.min(reduce, r);
             double busbw = n > 1 && r > 0 ? bytes / (r / 1e3) * 2.0 * (n - 1) / n / 1e9 : 0;
             perWorker.add(new WorkerStep(reply.getRank(), c, r,
                     reply.getTokens() / (stepMs / 1e3), busbw));
