@@ -7,6 +7,7 @@ import io.cohort.coordinator.dashboard.RunToken;
 import io.cohort.coordinator.monitor.MonitorLogAppender;
 import io.cohort.coordinator.monitor.RunControl;
 import io.cohort.coordinator.monitor.RunMonitor;
+import io.cohort.coordinator.report.RunReport;
 import io.cohort.worker.CoordinatorCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,12 +68,21 @@ public final class RunDriver {
             appender.detach();
         }
         if (outcome.status() == RunOutcome.Status.FAILED) {
+            drawPlot(plan.runDir());
             System.err.println("cohort: run failed: " + outcome.message());
-        } else {
-            LOG.info("Run {}: {}. Folder: {}", outcome.status().name().toLowerCase(),
-                    outcome.message(), plan.runDir());
+            return outcome;
         }
+        LOG.info("Run {}: {}", outcome.status().name().toLowerCase(), outcome.message());
+        RunReport.report(plan.runDir(), System.out);
         return outcome;
+    }
+
+    private static void drawPlot(Path runDir) {
+        try {
+            RunReport.drawLossPlot(runDir);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not draw {}: {}", runDir.resolve("loss.png"), e.getMessage());
+        }
     }
 
     /** The dashboard's controls, as messages to the coordinator. */

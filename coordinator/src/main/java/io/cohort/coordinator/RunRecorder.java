@@ -2,23 +2,18 @@ package io.cohort.coordinator;
 
 import io.cohort.coordinator.monitor.MetricsLog;
 import io.cohort.coordinator.monitor.StepRecord;
-import io.cohort.coordinator.report.RunReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Writes what a run did into its folder as it happens: {@code metrics.jsonl}, the samples in
- * {@code samples.txt}, and at the end {@code loss.png}.
+ * Writes what a run did into its folder as it happens: {@code metrics.jsonl} and the samples in
+ * {@code samples.txt}.
  */
 final class RunRecorder implements RunListener, AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(RunRecorder.class);
 
     private final Path runDir;
     private final MetricsLog metrics;
@@ -69,10 +64,5 @@ final class RunRecorder implements RunListener, AutoCloseable {
     @Override
     public void close() {
         metrics.close();
-        try {
-            RunReport.drawLossPlot(runDir);
-        } catch (RuntimeException e) {
-            LOG.warn("Could not draw {}: {}", runDir.resolve("loss.png"), e.getMessage());
-        }
     }
 }

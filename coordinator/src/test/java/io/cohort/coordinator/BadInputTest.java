@@ -48,6 +48,16 @@ class BadInputTest {
     }
 
     @Test
+    void shouldSayTheDashboardPortIsTakenWhenItIsInUse() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            assertOneLine(run("train", "--preset", "tiny", "--dashboard", address,
+                    "--run-dir", work.resolve("run").toString()),
+                    "dashboard port " + address + " is already in use");
+        }
+    }
+
+    @Test
     void shouldSayTheCoordinatorIsUnreachableWhenJoinFails() throws Exception {
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
