@@ -178,6 +178,11 @@ public final class Gpt implements LanguageModel {
         return logits.castTo(DataType.FLOAT).toFloatMatrix();
     }
 
+    /** The graph for sequences of length {@code sequenceLength}, for profiling. */
+    SameDiff graphFor(int sequenceLength) {
+        return graph(sequenceLength).sameDiff();
+    }
+
     @Override
     public void close() {
         graphs.clear();

@@ -28,7 +28,7 @@ class GptTest {
         try (Gpt gpt = Gpt.create(config, 3L, DataType.DOUBLE)) {
             Batch batch = randomBatch(config.vocabSize(), 3, 4, 11L);
             gpt.forwardBackward(batch);
-            GradientCheck.assertGradientsMatch(gpt, batch, gpt.parameterLayout(), 4);
+            GradientCheck.assertGradientsMatch(gpt, batch, gpt.parameterLayout(), 2);
         }
     }
 
