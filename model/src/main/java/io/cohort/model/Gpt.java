@@ -35,7 +35,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Dropout masks come from a generator reseeded on every {@link #forwardBackward} call from
  * the dropout seed and a call counter, so two replicas with the same seed and the same calls
- * compute the same results. Not thread-safe: one replica is used by one thread at a time.
+ * compute the same results. Not thread-safe: one replica is used by one thread at a time
+ * (SameDiff keeps one inference session, with its array cache, per calling thread, so a
+ * dedicated thread per replica also keeps memory down).
+ *
+ * <p>TODO(#2): on one CPU thread a step of the small preset costs about four times PyTorch's;
+ * besides the matrix products, most time goes to SameDiff's {@code layer_norm_bp},
+ * {@code thresholdedrelu_bp} and the bias reductions, which run far below memory bandwidth.
  */
 public final class Gpt implements LanguageModel {
 
@@ -176,6 +182,11 @@ public final class Gpt implements LanguageModel {
         Map<String, INDArray> feed = graph.feed(1, tokens, null, null);
         INDArray logits = graph.sameDiff().output(feed, GptGraph.LOGITS).get(GptGraph.LOGITS);
         return logits.castTo(DataType.FLOAT).toFloatMatrix();
+    }
+
+    /** The graph for sequences of length {@code sequenceLength}, for profiling. */
+    SameDiff graphFor(int sequenceLength) {
+        return graph(sequenceLength).sameDiff();
     }
 
     @Override
