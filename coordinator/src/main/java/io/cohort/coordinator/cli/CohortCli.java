@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             CoordinatorNodeCommand.class,
             WorkerNodeCommand.class,
             GenerateCommand.class,
-            //BenchCommand.class,
+            BenchCommand.class,
             ReportCommand.class,
             CommandLine.HelpCommand.class
         })
