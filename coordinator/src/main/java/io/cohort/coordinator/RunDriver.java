@@ -80,7 +80,7 @@ public final class RunDriver {
     private static void drawPlot(Path runDir) {
         try {
             RunReport.drawLossPlot(runDir);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.warn("Could not draw {}: {}", runDir.resolve("loss.png"), e.getMessage());
         }
     }
