@@ -1,14 +1,13 @@
 package io.cohort.coordinator.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.coordinator.monitor.Checkpoint;
 import io.cohort.coordinator.monitor.EvalPoint;
 import io.cohort.coordinator.monitor.MetricsLog;
 import io.cohort.coordinator.monitor.RunLog;
 import io.cohort.coordinator.monitor.StepRecord;
 import io.cohort.coordinator.monitor.WorkerStep;
-import java.io.IOException;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +26,7 @@ public final class RunReport {
     /** The loss plot's file name inside the run folder. */
     public static final String LOSS_PLOT = "loss.png";
     /** The resolved settings' file name inside the run folder. */
-    public static final String CONFIG_FILE = "config.json";
+    public static final String CONFIG_FILE = "config.conf";
 
     /** Exit status of a report that was printed. */
     public static final int OK = 0;
@@ -35,8 +34,6 @@ public final class RunReport {
     public static final int NO_PLOT = 1;
     /** Exit status when the run folder cannot be reported on. */
     public static final int NO_RUN = 2;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private RunReport() {
     }
@@ -99,7 +96,10 @@ public final class RunReport {
         RunTotals totals = RunTotals.of(log);
         out.println(line("run", runDir.getFileName() + (config.isEmpty()
                 ? " (no " + CONFIG_FILE + ")"
-                : format(" (%d settings in %s)", config.size(), CONFIG_FILE))));
+                : format(" (preset %s, model %s, data %s)",
+                        config.getOrDefault("train.preset", "?"),
+                        config.getOrDefault("train.model", "?"),
+                        config.getOrDefault("data", "embedded")))));
         out.println(line("status", status(log)));
         out.println(line("steps", format("%d (last step %d)", log.steps().size(),
                 totals.last.step())));
@@ -172,9 +172,10 @@ public final class RunReport {
             return config;
         }
         try {
-            JsonNode json = JSON.readTree(file.toFile());
-            json.properties().forEach(e -> config.put(e.getKey(), e.getValue().asText()));
-        } catch (IOException e) {
+            ConfigFactory.parseFile(file.toFile()).resolve().getConfig("cohort").entrySet()
+                    .forEach(e -> config.put(e.getKey(),
+                            String.valueOf(e.getValue().unwrapped())));
+        } catch (ConfigException e) {
             // The settings only name the run; a broken file leaves them out of the report.
             config.clear();
         }

@@ -47,7 +47,8 @@ class RunReportTest {
             log.writeCheckpoint(200, runDir.resolve("step-200.ckpt"));
             log.writeFinished(200, "finished", 21.5);
         }
-        Files.writeString(runDir.resolve(RunReport.CONFIG_FILE), "{\"preset\":\"tiny\"}");
+        Files.writeString(runDir.resolve(RunReport.CONFIG_FILE),
+                "cohort.train { preset = tiny, model = gpt }\ncohort.data = /data/oz.txt\n");
     }
 
     @Test
@@ -68,7 +69,7 @@ class RunReportTest {
                 + "other 1.00 s (5.0%)"), out);
         assertTrue(out.contains("workers      2"), out);
         assertTrue(out.contains("rank 1     compute 70.0 ms/step, all-reduce 15.0 ms/step"), out);
-        assertTrue(out.contains("1 settings in config.json"), out);
+        assertTrue(out.contains("preset tiny, model gpt, data /data/oz.txt"), out);
         assertTrue(out.contains("the last at step 200"), out);
         assertLossPlot(runDir.resolve(RunReport.LOSS_PLOT));
     }
