@@ -17,6 +17,7 @@ public final class ConsoleProgress implements RunListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleProgress.class);
     private static final long LOG_EVERY_NS = 10_000_000_000L;
+    private static volatile boolean barShown;
 
     private final boolean terminal;
     private final PrintStream out;
@@ -30,6 +31,11 @@ public final class ConsoleProgress implements RunListener {
     public ConsoleProgress(boolean terminal, PrintStream out) {
         this.terminal = terminal;
         this.out = out;
+    }
+
+    /** Whether a progress bar is on the terminal now. */
+    public static boolean barShown() {
+        return barShown;
     }
 
     /** A progress display suited to where standard output goes. */
@@ -52,6 +58,7 @@ public final class ConsoleProgress implements RunListener {
                     .setUpdateIntervalMillis(250)
                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
                     .build();
+            barShown = true;
         }
     }
 
@@ -85,6 +92,7 @@ public final class ConsoleProgress implements RunListener {
         if (bar != null) {
             bar.close();
             bar = null;
+            barShown = false;
         }
     }
 
