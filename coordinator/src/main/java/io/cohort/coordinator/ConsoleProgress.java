@@ -2,7 +2,9 @@ package io.cohort.coordinator;
 
 import io.cohort.coordinator.monitor.StepRecord;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -53,10 +55,10 @@ public final class ConsoleProgress implements RunListener {
             bar = new ProgressBarBuilder()
                     .setTaskName("train")
                     .setInitialMax(total)
-                    .startsFrom(fromStep, java.time.Duration.ZERO)
+                    .startsFrom(fromStep, Duration.ZERO)
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setUpdateIntervalMillis(250)
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out))
+                    .setConsumer(new ConsoleProgressBarConsumer(out))
                     .build();
             barShown = true;
         }

@@ -108,6 +108,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     private Path lastCheckpoint;
     private long lastCheckpointStep = -1;
     private long parameterCount;
+    private long firstChecksum;
 
     /** A worker of the ring, in rank order. */
     private static final class Member {
@@ -263,8 +264,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
         stepReplies = new StepCompleted[members.size()];
         arm("building the replicas", plan.stepTimeout().multipliedBy(2));
     }
-
-    private long firstChecksum;
 
     private Behavior<CoordinatorCommand> onReady(WorkerReady ready) {
         if (phase != Phase.ADMITTING) {

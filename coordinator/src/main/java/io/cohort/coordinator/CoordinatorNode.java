@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -151,11 +150,6 @@ public final class CoordinatorNode {
                 LOG.debug("JVM already shutting down");
             }
         }
-    }
-
-    /** The default step timeout when none is configured. */
-    public static Duration defaultTimeout() {
-        return Duration.ofMinutes(2);
     }
 
     private static void checkPortFree(String host, int port) {

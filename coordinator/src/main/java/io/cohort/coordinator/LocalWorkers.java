@@ -45,7 +45,7 @@ public final class LocalWorkers implements AutoCloseable {
                     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                     "--add-opens", "java.base/java.nio=ALL-UNNAMED",
                     "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                    "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4",
+                    "-Xmx" + heap, "-XX:+UseSerialGC",
                     "-cp", classPath, MAIN, "worker",
                     "--join", host + ":" + port,
                     "--bind", host,

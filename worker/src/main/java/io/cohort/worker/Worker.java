@@ -6,6 +6,8 @@ import io.cohort.proto.Admit;
 import io.cohort.proto.CheckpointSaved;
 import io.cohort.proto.CoordinatorEvent;
 import io.cohort.proto.RingPeer;
+import io.cohort.proto.SampleGenerated;
+import io.cohort.proto.SaveCheckpoint;
 import io.cohort.proto.StepFailed;
 import io.cohort.proto.WorkerCommand;
 import io.cohort.proto.WorkerHello;
@@ -148,7 +150,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
             case SAMPLE:
                 var sample = command.getSample();
                 onDevice(sample.getStep(), () -> CoordinatorEvent.newBuilder().setSampleGenerated(
-                        io.cohort.proto.SampleGenerated.newBuilder().setRank(rank)
+                        SampleGenerated.newBuilder().setRank(rank)
                                 .setStep(sample.getStep())
                                 .setText(replica.sample(sample.getStep(), sample.getTokens(),
                                         sample.getPrompt())))
@@ -208,7 +210,7 @@ public final class Worker extends AbstractBehavior<Worker.Command> {
                 Math.toIntExact(parameterCount));
     }
 
-    private void onSaveCheckpoint(io.cohort.proto.SaveCheckpoint save) {
+    private void onSaveCheckpoint(SaveCheckpoint save) {
         onDevice(save.getStep(), () -> {
             CheckpointSaved.Builder saved = CheckpointSaved.newBuilder().setRank(rank)
                     .setStep(save.getStep()).setPath(save.getPath());

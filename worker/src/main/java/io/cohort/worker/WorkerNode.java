@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.nd4j.linalg.factory.Nd4j;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
@@ -22,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +73,7 @@ public final class WorkerNode {
         try (MediaDriver ownDriver = driver;
                 Aeron aeron = MediaDrivers.connect(aeronDir.toString())) {
             Worker.Identity identity = new Worker.Identity(options.bindHost(),
-                    "cpu", options.threads(), aeronDir.toAbsolutePath().toString(),
+                    device(), options.threads(), aeronDir.toAbsolutePath().toString(),
                     options.bindHost() + ":" + freeUdpPort(options.bindHost()));
             Worker.WorkerRuntime runtime = new Worker.WorkerRuntime() {
                 @Override
@@ -160,6 +160,16 @@ public final class WorkerNode {
                 Thread.sleep(RETRY_MS);
             }
         }
+    }
+
+    /** The ND4J backend this worker computes on: the CPU, or a GPU. */
+    private static String device() {
+        String backend = Nd4j.getBackend().getClass().getSimpleName();
+        if (!backend.toLowerCase(java.util.Locale.ROOT).contains("cu")) {
+            return "cpu";
+        }
+        String visible = System.getenv("CUDA_VISIBLE_DEVICES");
+        return "cuda:" + (visible == null || visible.isEmpty() ? "0" : visible);
     }
 
     private static int freeUdpPort(String host) throws IOException {

@@ -1,5 +1,6 @@
 package io.cohort.coordinator.cli;
 
+import io.cohort.coordinator.RunSetup;
 import io.cohort.model.CharTokenizer;
 import io.cohort.model.CheckpointState;
 import io.cohort.model.Checkpoints;
@@ -10,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,8 +58,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--temperature must be above 0, got "
                     + temperature);
         }
-        Path file = java.nio.file.Files.isDirectory(checkpoint)
-                ? io.cohort.coordinator.RunSetup.latestCheckpoint(checkpoint) : checkpoint;
+        Path file = Files.isDirectory(checkpoint) ? RunSetup.latestCheckpoint(checkpoint)
+                : checkpoint;
         CheckpointState state = Checkpoints.read(file);
         CharTokenizer tokenizer = CharTokenizer.fromVocabulary(state.vocabulary());
         PrintStream out = System.out;
