@@ -12,8 +12,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -90,18 +88,8 @@ public final class CoordinatorNode {
         LOG.info("Coordinator listening on {}; workers join with: cohort worker --join {}",
                 address, address);
 
-        CountDownLatch cleanedUp = new CountDownLatch(1);
-        Thread onInterrupt = new Thread(() -> {
-            if (!outcome.isDone()) {
-                ref.tell(new Coordinator.Stop("interrupted"));
-                try {
-                    cleanedUp.await(plan.stepTimeout().toSeconds() + 20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "cohort-interrupt");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        Interrupts interrupts =
+                Interrupts.install(reason -> ref.tell(new Coordinator.Stop(reason)));
 
         LocalWorkers workers = null;
         try {
@@ -143,12 +131,7 @@ public final class CoordinatorNode {
             if (driver != null) {
                 driver.close();
             }
-            cleanedUp.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException shuttingDown) {
-                LOG.debug("JVM already shutting down");
-            }
+            interrupts.close();
         }
     }
 
