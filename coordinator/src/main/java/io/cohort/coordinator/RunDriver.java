@@ -47,7 +47,8 @@ public final class RunDriver {
 
         MonitorLogAppender appender = MonitorLogAppender.attach(monitor, "io.cohort");
         RunOutcome outcome;
-        try (RunRecorder recorder = RunRecorder.open(plan.runDir())) {
+        try (RunRecorder recorder = RunRecorder.open(plan.runDir(),
+                prepared.config().getInt("cohort.coordinator.keep-checkpoints"))) {
             RunListener listeners = new RunListeners(List.of(ConsoleProgress.forStdout(),
                     recorder, new MonitorFeed(monitor, plan, flatten(prepared.config()))));
             LOG.info("Run folder: {}", plan.runDir());
