@@ -9,8 +9,9 @@ import org.agrona.UnsafeApi;
  * {@code DirectBuffer.addressOffset()} give them. fp32 values are in native byte order; bf16
  * values are the upper halves of fp32s, two bytes each.
  *
- * <p>TODO(#3): the bf16 loops run one value at a time, so over IPC bf16 costs more CPU than the
- * fp32 path, whose copies are bulk copies; vector loops would make it pay off there too.
+ * <p>Note: the bf16 loops run one value at a time, so over IPC bf16 costs more CPU than the
+ * fp32 path, whose copies are bulk copies; bf16 pays off only on links slower than memory (UDP
+ * between hosts).
  */
 final class FloatKernels {
     private FloatKernels() {
