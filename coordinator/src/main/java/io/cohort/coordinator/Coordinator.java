@@ -387,7 +387,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             chores.add(Chore.SAMPLE);
         }
         boolean due = s.checkpointIntervalSteps() > 0 && step % s.checkpointIntervalSteps() == 0;
-        if (last || due || checkpointRequested || stopReason != null) {
+        if (last || due || checkpointRequested) {
             chores.add(Chore.CHECKPOINT);
             checkpointRequested = false;
         }
@@ -421,6 +421,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
     private Behavior<CoordinatorCommand> afterStep() {
         if (stopReason != null) {
+            if (lastCheckpointStep != step) {
+                chores.add(Chore.CHECKPOINT);
+                return nextChore();
+            }
             return end(RunOutcome.Status.STOPPED, "stopped at step " + step + ": " + stopReason);
         }
         if (step >= plan.settings().steps()) {
@@ -534,8 +538,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             return end(RunOutcome.Status.STOPPED, "stopped before training: " + stop.reason());
         }
         if (phase == Phase.PAUSED) {
-            chores.add(Chore.CHECKPOINT);
-            return nextChore();
+            return afterStep();
         }
         return this;
     }
