@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -49,6 +51,9 @@ public final class CoordinatorNode {
         ActorSystem<?> system();
 
         String clusterAddress();
+
+        /** Closes {@code resource} when the run ends, while the actor system still runs. */
+        void closeAtEnd(AutoCloseable resource);
     }
 
     private CoordinatorNode() {
@@ -91,6 +96,7 @@ public final class CoordinatorNode {
         Interrupts interrupts =
                 Interrupts.install(reason -> ref.tell(new Coordinator.Stop(reason)));
 
+        List<AutoCloseable> closeAtEnd = new ArrayList<>();
         LocalWorkers workers = null;
         try {
             onStarted.accept(new Started() {
@@ -107,6 +113,11 @@ public final class CoordinatorNode {
                 @Override
                 public String clusterAddress() {
                     return address;
+                }
+
+                @Override
+                public void closeAtEnd(AutoCloseable resource) {
+                    closeAtEnd.add(resource);
                 }
             });
             if (options.localWorkers() > 0) {
@@ -125,6 +136,13 @@ public final class CoordinatorNode {
         } finally {
             if (workers != null) {
                 workers.close();
+            }
+            for (AutoCloseable resource : closeAtEnd) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    LOG.warn("Could not close {}: {}", resource, e.toString());
+                }
             }
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,6 @@ public final class RunDriver {
         RunMonitor monitor = new RunMonitor();
         String token = RunToken.generate();
         writeToken(plan.runDir(), token);
-        AtomicReference<Dashboard> dashboard = new AtomicReference<>();
 
         MonitorLogAppender appender = MonitorLogAppender.attach(monitor, "io.cohort");
         RunOutcome outcome;
@@ -56,16 +54,12 @@ public final class RunDriver {
                 if (dashboardHost != null) {
                     Dashboard d = Dashboard.start(started.system(), dashboardHost,
                             dashboardPort, monitor, controls(started.coordinator()), token);
-                    dashboard.set(d);
+                    started.closeAtEnd(d);
                     LOG.info("Dashboard: {}  (control token in {})", d.uri(),
                             plan.runDir().resolve("token"));
                 }
             });
         } finally {
-            Dashboard d = dashboard.get();
-            if (d != null) {
-                d.close();
-            }
             appender.detach();
         }
         if (outcome.status() == RunOutcome.Status.FAILED) {
