@@ -131,6 +131,7 @@ public final class Gpt implements LanguageModel {
         Map<String, INDArray> feed =
                 graph.feed(batch.batchSize(), batch.inputs(), batch.targets(), random);
 
+        StepArrayPool.forCurrentThread(graph.gradientFunction()).recycle();
         OutAndGrad result = graph.sameDiff()
                 .calculateGradientsAndOutputs(feed, List.of(GptGraph.LOSS), names);
 
@@ -151,6 +152,7 @@ public final class Gpt implements LanguageModel {
         GptGraph graph = graph(batch.blockSize());
         Map<String, INDArray> feed =
                 graph.feed(batch.batchSize(), batch.inputs(), batch.targets(), null);
+        StepArrayPool.forCurrentThread(graph.sameDiff()).recycle();
         return graph.sameDiff().output(feed, GptGraph.LOSS).get(GptGraph.LOSS).getDouble(0);
     }
 
@@ -180,6 +182,7 @@ public final class Gpt implements LanguageModel {
         }
         GptGraph graph = graph(tokens.length);
         Map<String, INDArray> feed = graph.feed(1, tokens, null, null);
+        StepArrayPool.forCurrentThread(graph.sameDiff()).recycle();
         INDArray logits = graph.sameDiff().output(feed, GptGraph.LOGITS).get(GptGraph.LOGITS);
         return logits.castTo(DataType.FLOAT).toFloatMatrix();
     }
@@ -191,6 +194,9 @@ public final class Gpt implements LanguageModel {
 
     @Override
     public void close() {
+        for (GptGraph graph : graphs.values()) {
+            graph.closeSessions();
+        }
         graphs.clear();
         flat.close();
     }
@@ -243,6 +249,7 @@ public final class Gpt implements LanguageModel {
         sd.loss.softmaxCrossEntropy(GptGraph.LOSS, labels, logits, null,
                 LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);                   // []
         sd.setLossVariables(GptGraph.LOSS);
+        sd.createGradFunction();
         LOG.debug("Built GPT graph for T={}", t);
         return graph;
     }

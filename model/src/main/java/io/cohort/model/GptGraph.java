@@ -30,6 +30,9 @@ final class GptGraph {
 
     private static final double MASKED = -1e9;
 
+    /** The name under which SameDiff keeps the backward graph of the loss. */
+    private static final String GRADIENT_FUNCTION = "grad";
+
     private final SameDiff sd = SameDiff.create();
     private final GptConfig config;
     private final int sequenceLength;
@@ -71,6 +74,24 @@ final class GptGraph {
 
     SameDiff sameDiff() {
         return sd;
+    }
+
+    /** The backward graph SameDiff derives from this one; it runs forward and backward. */
+    SameDiff gradientFunction() {
+        SameDiff gradients = sd.getFunction(GRADIENT_FUNCTION);
+        if (gradients == null) {
+            throw new IllegalStateException("the gradient function has not been created yet");
+        }
+        return gradients;
+    }
+
+    /** Frees the arrays of every session that ran this graph or its gradient function. */
+    void closeSessions() {
+        StepArrayPool.closeAll(sd);
+        SameDiff gradients = sd.getFunction(GRADIENT_FUNCTION);
+        if (gradients != null) {
+            StepArrayPool.closeAll(gradients);
+        }
     }
 
     GptConfig config() {
