@@ -27,6 +27,7 @@ final class GptGraph {
     static final String TARGETS = "targets";
     static final String LOGITS = "logits";
     static final String LOSS = "loss";
+    static final String ONES = "ones";
 
     private static final double MASKED = -1e9;
 
@@ -42,6 +43,8 @@ final class GptGraph {
     private INDArray[] maskArrays = new INDArray[0];
     private int maskBatchSize;
     private SDVariable causalMask;
+    private SDVariable ones;
+    private INDArray onesArray;
     private boolean masksHoldOnes;
 
     /** A dropout mask placeholder of shape {@code [B * rowsPerSequence, rest...]}. */
@@ -132,6 +135,18 @@ final class GptGraph {
     }
 
     /**
+     * A column of ones {@code [B*T, 1]}: {@code ones.mmul(v)} repeats a row vector {@code [1, n]}
+     * over the rows, and the gradient of {@code v} is then one matrix product rather than a
+     * broadcast reduction, which this ND4J version runs far below memory bandwidth.
+     */
+    SDVariable ones() {
+        if (ones == null) {
+            ones = sd.placeHolder(ONES, dataType, -1, 1);
+        }
+        return ones;
+    }
+
+    /**
      * Inverted dropout on {@code x}, shaped {@code [B * rowsPerSequence, rest...]}: multiplies by
      * a mask placeholder that holds 0 or {@code 1 / (1 - p)} when training and 1 otherwise.
      * Without dropout in the config, returns {@code x} unchanged.
@@ -159,6 +174,9 @@ final class GptGraph {
         if (targets != null) {
             feed.put(TARGETS, Nd4j.createFromArray(targets));
         }
+        if (ones != null) {
+            feed.put(ONES, onesFor(batchSize));
+        }
         if (masks.isEmpty()) {
             return feed;
         }
@@ -170,6 +188,14 @@ final class GptGraph {
             feed.put(masks.get(i).name(), maskArrays[i]);
         }
         return feed;
+    }
+
+    private INDArray onesFor(int batchSize) {
+        long rows = (long) batchSize * sequenceLength;
+        if (onesArray == null || onesArray.rows() != rows) {
+            onesArray = Nd4j.ones(dataType, rows, 1);
+        }
+        return onesArray;
     }
 
     private void allocateMasks(int batchSize) {
