@@ -39,9 +39,13 @@ import org.slf4j.LoggerFactory;
  * (SameDiff keeps one inference session, with its array cache, per calling thread, so a
  * dedicated thread per replica also keeps memory down).
  *
- * <p>TODO(#2): on one CPU thread a step of the small preset costs about four times PyTorch's;
- * besides the matrix products, most time goes to SameDiff's {@code layer_norm_bp},
- * {@code thresholdedrelu_bp} and the bias reductions, which run far below memory bandwidth.
+ * <p>Every call reuses the arrays of the previous one ({@link StepArrayPool}), so a step
+ * allocates no native memory once the first has run.
+ *
+ * <p>TODO(#2): on one CPU thread a step of the small preset still costs about three times
+ * PyTorch's; besides the matrix products (about 170 ms of 370), most time goes to SameDiff's
+ * {@code standardize_bp}, {@code softmax_bp} and the bias reductions, which run far below
+ * memory bandwidth.
  */
 public final class Gpt implements LanguageModel {
 
@@ -131,6 +135,7 @@ public final class Gpt implements LanguageModel {
         Map<String, INDArray> feed =
                 graph.feed(batch.batchSize(), batch.inputs(), batch.targets(), random);
 
+        StepArrayPool.forCurrentThread(graph.gradientFunction()).recycle();
         OutAndGrad result = graph.sameDiff()
                 .calculateGradientsAndOutputs(feed, List.of(GptGraph.LOSS), names);
 
@@ -151,6 +156,7 @@ public final class Gpt implements LanguageModel {
         GptGraph graph = graph(batch.blockSize());
         Map<String, INDArray> feed =
                 graph.feed(batch.batchSize(), batch.inputs(), batch.targets(), null);
+        StepArrayPool.forCurrentThread(graph.sameDiff()).recycle();
         return graph.sameDiff().output(feed, GptGraph.LOSS).get(GptGraph.LOSS).getDouble(0);
     }
 
@@ -180,6 +186,7 @@ public final class Gpt implements LanguageModel {
         }
         GptGraph graph = graph(tokens.length);
         Map<String, INDArray> feed = graph.feed(1, tokens, null, null);
+        StepArrayPool.forCurrentThread(graph.sameDiff()).recycle();
         INDArray logits = graph.sameDiff().output(feed, GptGraph.LOGITS).get(GptGraph.LOGITS);
         return logits.castTo(DataType.FLOAT).toFloatMatrix();
     }
@@ -191,6 +198,9 @@ public final class Gpt implements LanguageModel {
 
     @Override
     public void close() {
+        for (GptGraph graph : graphs.values()) {
+            graph.closeSessions();
+        }
         graphs.clear();
         flat.close();
     }
@@ -243,6 +253,7 @@ public final class Gpt implements LanguageModel {
         sd.loss.softmaxCrossEntropy(GptGraph.LOSS, labels, logits, null,
                 LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);                   // []
         sd.setLossVariables(GptGraph.LOSS);
+        sd.createGradFunction();
         LOG.debug("Built GPT graph for T={}", t);
         return graph;
     }

@@ -27,8 +27,12 @@ final class GptGraph {
     static final String TARGETS = "targets";
     static final String LOGITS = "logits";
     static final String LOSS = "loss";
+    static final String ONES = "ones";
 
     private static final double MASKED = -1e9;
+
+    /** The name under which SameDiff keeps the backward graph of the loss. */
+    private static final String GRADIENT_FUNCTION = "grad";
 
     private final SameDiff sd = SameDiff.create();
     private final GptConfig config;
@@ -39,6 +43,8 @@ final class GptGraph {
     private INDArray[] maskArrays = new INDArray[0];
     private int maskBatchSize;
     private SDVariable causalMask;
+    private SDVariable ones;
+    private INDArray onesArray;
     private boolean masksHoldOnes;
 
     /** A dropout mask placeholder of shape {@code [B * rowsPerSequence, rest...]}. */
@@ -71,6 +77,24 @@ final class GptGraph {
 
     SameDiff sameDiff() {
         return sd;
+    }
+
+    /** The backward graph SameDiff derives from this one; it runs forward and backward. */
+    SameDiff gradientFunction() {
+        SameDiff gradients = sd.getFunction(GRADIENT_FUNCTION);
+        if (gradients == null) {
+            throw new IllegalStateException("the gradient function has not been created yet");
+        }
+        return gradients;
+    }
+
+    /** Frees the arrays of every session that ran this graph or its gradient function. */
+    void closeSessions() {
+        StepArrayPool.closeAll(sd);
+        SameDiff gradients = sd.getFunction(GRADIENT_FUNCTION);
+        if (gradients != null) {
+            StepArrayPool.closeAll(gradients);
+        }
     }
 
     GptConfig config() {
@@ -111,6 +135,18 @@ final class GptGraph {
     }
 
     /**
+     * A column of ones {@code [B*T, 1]}: {@code ones.mmul(v)} repeats a row vector {@code [1, n]}
+     * over the rows, and the gradient of {@code v} is then one matrix product rather than a
+     * broadcast reduction, which this ND4J version runs far below memory bandwidth.
+     */
+    SDVariable ones() {
+        if (ones == null) {
+            ones = sd.placeHolder(ONES, dataType, -1, 1);
+        }
+        return ones;
+    }
+
+    /**
      * Inverted dropout on {@code x}, shaped {@code [B * rowsPerSequence, rest...]}: multiplies by
      * a mask placeholder that holds 0 or {@code 1 / (1 - p)} when training and 1 otherwise.
      * Without dropout in the config, returns {@code x} unchanged.
@@ -138,6 +174,9 @@ final class GptGraph {
         if (targets != null) {
             feed.put(TARGETS, Nd4j.createFromArray(targets));
         }
+        if (ones != null) {
+            feed.put(ONES, onesFor(batchSize));
+        }
         if (masks.isEmpty()) {
             return feed;
         }
@@ -149,6 +188,14 @@ final class GptGraph {
             feed.put(masks.get(i).name(), maskArrays[i]);
         }
         return feed;
+    }
+
+    private INDArray onesFor(int batchSize) {
+        long rows = (long) batchSize * sequenceLength;
+        if (onesArray == null || onesArray.rows() != rows) {
+            onesArray = Nd4j.ones(dataType, rows, 1);
+        }
+        return onesArray;
     }
 
     private void allocateMasks(int batchSize) {

@@ -34,9 +34,11 @@ class ModelBenchmarkMain {
     void benchmark() {
         Preset preset = Preset.named(System.getProperty("cohort.benchmark"));
         int steps = Integer.getInteger("cohort.benchmark.steps", 10);
+        // SameDiff's session code runs interpreted for the first steps; measure after that.
+        int warmup = Integer.getInteger("cohort.benchmark.warmup", 10);
         long cpuStart = THREADS.getCurrentThreadCpuTime();
         long wallStart = System.nanoTime();
-        ModelBenchmark.Result result = ModelBenchmark.run(preset, steps, 3, 1L);
+        ModelBenchmark.Result result = ModelBenchmark.run(preset, steps, warmup, 1L);
         double share = (double) (THREADS.getCurrentThreadCpuTime() - cpuStart)
                 / (System.nanoTime() - wallStart);
         System.out.printf("BENCHMARK %s %s cpu/wall %.2f%n", preset.name(), result.toJson(), share);
