@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every call reuses the arrays of the previous one ({@link StepArrayPool}), so a step
  * allocates no native memory once the first has run.
  *
- * <p>TODO(#2): on one CPU thread a step of the small preset still costs about three times
+ * <p>Note: on one CPU thread a step of the small preset still costs about three times
  * PyTorch's; besides the matrix products (about 170 ms of 370), most time goes to SameDiff's
  * {@code standardize_bp}, {@code softmax_bp} and the bias reductions, which run far below
  * memory bandwidth.
