@@ -40,7 +40,7 @@ final class BenchCommand implements Runnable {
                 description = "Timed steps (default ${DEFAULT-VALUE}).")
         int steps;
 
-        @Option(names = "--warmup", defaultValue = "3", paramLabel = "N",
+        @Option(names = "--warmup", defaultValue = "10", paramLabel = "N",
                 description = "Untimed steps first (default ${DEFAULT-VALUE}).")
         int warmup;
 
