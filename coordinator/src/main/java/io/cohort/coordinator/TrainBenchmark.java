@@ -18,14 +18,14 @@ import java.util.stream.Stream;
  */
 public final class TrainBenchmark {
 
-    private static final int WARMUP_STEPS = 5;
+    private static final int WARMUP_STEPS = 10;
 
     private TrainBenchmark() {
     }
 
     /** Runs the benchmark and returns the exit code. */
     public static int run(List<Integer> workerCounts, String preset, int steps, Path data,
-            PrintStream out) throws IOException {
+            Integer threadsPerWorker, PrintStream out) throws IOException {
         if (steps <= WARMUP_STEPS) {
             throw new IllegalArgumentException("--steps must exceed the " + WARMUP_STEPS
                     + " warm-up steps, got " + steps);
@@ -47,7 +47,8 @@ public final class TrainBenchmark {
                                 "train.checkpoint-interval-steps=0",
                                 "train.check-interval-steps=0"), workers));
                 CoordinatorNode.Options node = new CoordinatorNode.Options("127.0.0.1", 0,
-                        workers, Math.max(1, cores / workers),
+                        workers, threadsPerWorker != null ? threadsPerWorker
+                                : Math.max(1, cores / workers),
                         prepared.config().getString("cohort.coordinator.worker-heap"));
                 RunOutcome outcome = CoordinatorNode.run(prepared.plan(), prepared.config(),
                         node, recorder, started -> { });

@@ -91,8 +91,8 @@ final class BenchCommand implements Runnable {
                 description = "tiny, small (default) or course.")
         String preset;
 
-        @Option(names = "--steps", defaultValue = "30", paramLabel = "N",
-                description = "Steps per run (default ${DEFAULT-VALUE}); the first 5 are"
+        @Option(names = "--steps", defaultValue = "40", paramLabel = "N",
+                description = "Steps per run (default ${DEFAULT-VALUE}); the first 10 are"
                         + " warm-up and not counted.")
         int steps;
 
@@ -100,9 +100,14 @@ final class BenchCommand implements Runnable {
                 + " embedded).")
         java.nio.file.Path data;
 
+        @Option(names = "--threads-per-worker", paramLabel = "T",
+                description = "Compute threads of each worker (default: cores / workers).")
+        Integer threadsPerWorker;
+
         @Override
         public Integer call() throws Exception {
-            return TrainBenchmark.run(workers, preset, steps, data, System.out);
+            return TrainBenchmark.run(workers, preset, steps, data, threadsPerWorker,
+                    System.out);
         }
     }
 }
