@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -104,14 +103,13 @@ class LiveDashboardTest {
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
             wait.until(b -> number(b, "return window.cohortDashboard.charts.loss.data[0]"
                     + ".length;") >= 8);
-            wait.until(b -> b.findElements(By.cssSelector("#workers tr")).size() == 2);
-            wait.until(b -> !b.findElement(By.id("sample")).getText().isBlank());
+            wait.until(b -> ranks(b).size() == 2);
+            wait.until(b -> !script(b, "return document.getElementById('sample').textContent;")
+                    .toString().isBlank());
             long validation = number(browser, "return window.cohortDashboard.charts.loss"
                     + ".data[3].filter(v => v !== null && v !== undefined).length;");
             assertTrue(validation >= 2, "validation points on the chart: " + validation);
-            List<String> ranks = browser.findElements(By.cssSelector("#workers tr")).stream()
-                    .map(row -> row.findElements(By.tagName("td")).get(0).getText()).toList();
-            assertEquals(List.of("0", "1"), ranks);
+            assertEquals(List.of("0", "1"), ranks(browser));
 
             Path folder = Path.of(System.getProperty("basedir", "."), "target",
                     "dashboard-screenshots");
@@ -124,9 +122,18 @@ class LiveDashboardTest {
         }
     }
 
+    /** Reads the page in one script, so that a re-render between reads cannot interfere. */
+    private static Object script(WebDriver browser, String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
     private static long number(WebDriver browser, String script) {
-        Object value = ((JavascriptExecutor) browser).executeScript(script);
-        return value instanceof Number n ? n.longValue() : -1;
+        return script(browser, script) instanceof Number n ? n.longValue() : -1;
+    }
+
+    private static List<?> ranks(WebDriver browser) {
+        return (List<?>) script(browser, "return Array.from(document.querySelectorAll("
+                + "'#workers tr')).map(row => row.cells[0].textContent.trim());");
     }
 
     private static void awaitStep(HttpClient http, URI base, long step, CohortProcess train)

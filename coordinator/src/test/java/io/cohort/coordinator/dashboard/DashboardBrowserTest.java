@@ -103,9 +103,9 @@ class DashboardBrowserTest {
             assertEquals(60, number(browser, STEP_TIME_POINTS));
             assertEquals("60", text(browser, "step"));
             assertTrue(text(browser, "checkpoints").contains("step-60.ckpt"));
-            List<WebElement> workers = browser.findElements(By.cssSelector("#workers tr"));
-            assertEquals(List.of("host-0", "host-1"), workers.stream()
-                    .map(row -> row.findElements(By.tagName("td")).get(1).getText()).toList());
+            assertEquals(List.of("host-0", "host-1"), ((JavascriptExecutor) browser)
+                    .executeScript("return Array.from(document.querySelectorAll('#workers tr'))"
+                            + ".map(row => row.cells[1].textContent.trim());"));
 
             screenshot("dashboard.png");
             browser.manage().window().setSize(new Dimension(1280, 1200));
@@ -184,7 +184,10 @@ class DashboardBrowserTest {
     }
 
     private static String text(WebDriver browser, String id) {
-        return browser.findElement(By.id(id)).getText().strip();
+        Object text = ((JavascriptExecutor) browser).executeScript(
+                "const e = document.getElementById(arguments[0]); return e ? e.innerText : '';",
+                id);
+        return String.valueOf(text).strip();
     }
 
     private static void screenshot(String name) throws Exception {
