@@ -3,6 +3,7 @@ package io.cohort.coordinator;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import io.cohort.coordinator.dashboard.Dashboard;
+import io.cohort.coordinator.dashboard.DashboardAddress;
 import io.cohort.coordinator.dashboard.RunToken;
 import io.cohort.coordinator.monitor.MonitorLogAppender;
 import io.cohort.coordinator.monitor.RunControl;
@@ -34,10 +35,10 @@ public final class RunDriver {
     /**
      * Runs {@code prepared} to its end and returns how it ended.
      *
-     * @param dashboardHost where the dashboard listens, or {@code null} for none
+     * @param dashboardAt where the dashboard listens, or {@code null} for none
      */
     public static RunOutcome run(RunSetup.Prepared prepared, CoordinatorNode.Options node,
-            String dashboardHost, int dashboardPort) throws IOException {
+            DashboardAddress dashboardAt) throws IOException {
         RunPlan plan = prepared.plan();
         RunMonitor monitor = new RunMonitor();
         String token = RunToken.generate();
@@ -51,9 +52,9 @@ public final class RunDriver {
                     recorder, new MonitorFeed(monitor, plan, flatten(prepared.config()))));
             LOG.info("Run folder: {}", plan.runDir());
             outcome = CoordinatorNode.run(plan, prepared.config(), node, listeners, started -> {
-                if (dashboardHost != null) {
-                    Dashboard d = Dashboard.start(started.system(), dashboardHost,
-                            dashboardPort, monitor, controls(started.coordinator()), token);
+                if (dashboardAt != null) {
+                    Dashboard d = Dashboard.start(started.system(), dashboardAt.host(),
+                            dashboardAt.port(), monitor, controls(started.coordinator()), token);
                     started.closeAtEnd(d);
                     LOG.info("Dashboard: {}  (control token in {})", d.uri(),
                             plan.runDir().resolve("token"));

@@ -58,6 +58,14 @@ class BadInputTest {
     }
 
     @Test
+    void shouldRefuseAMalformedDashboardAddressBeforeCreatingTheRunFolder() throws Exception {
+        Path runDir = work.resolve("never");
+        assertOneLine(run("train", "--dashboard", "localhost", "--run-dir", runDir.toString()),
+                "--dashboard must be HOST:PORT");
+        assertFalse(java.nio.file.Files.exists(runDir), "a run folder was created");
+    }
+
+    @Test
     void shouldSayTheCoordinatorIsUnreachableWhenJoinFails() throws Exception {
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

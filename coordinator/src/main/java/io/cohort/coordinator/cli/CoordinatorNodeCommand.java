@@ -4,6 +4,7 @@ import io.cohort.coordinator.CoordinatorNode;
 import io.cohort.coordinator.RunDriver;
 import io.cohort.coordinator.RunOutcome;
 import io.cohort.coordinator.RunSetup;
+import io.cohort.coordinator.dashboard.DashboardAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,14 +33,13 @@ final class CoordinatorNodeCommand implements Callable<Integer> {
                     + minWorkers);
         }
         HostPort address = HostPort.parse("--bind", bind);
+        DashboardAddress dashboard = run.dashboardAddress();
         RunSetup.Prepared prepared = RunSetup.prepare(new RunSetup.Request(run.preset,
                 run.model, run.data, run.steps, run.seed, run.runDir, run.resume,
                 run.overrides, minWorkers));
         CoordinatorNode.Options node = new CoordinatorNode.Options(address.host(),
                 address.port(), 0, 0, "");
-        RunOutcome outcome = RunDriver.run(prepared, node,
-                run.noDashboard ? null : HostPort.parse("--dashboard", run.dashboard).host(),
-                run.noDashboard ? 0 : HostPort.parse("--dashboard", run.dashboard).port());
+        RunOutcome outcome = RunDriver.run(prepared, node, dashboard);
         return outcome.status().exitCode();
     }
 }

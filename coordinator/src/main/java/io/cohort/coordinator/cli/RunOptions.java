@@ -1,5 +1,6 @@
 package io.cohort.coordinator.cli;
 
+import io.cohort.coordinator.dashboard.DashboardAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,4 +45,9 @@ public final class RunOptions {
 
     @Option(names = "--no-dashboard", description = "Serve no dashboard.")
     boolean noDashboard;
+
+    /** Where the dashboard listens, or {@code null} with {@code --no-dashboard}. */
+    DashboardAddress dashboardAddress() {
+        return noDashboard ? null : DashboardAddress.parse(dashboard);
+    }
 }

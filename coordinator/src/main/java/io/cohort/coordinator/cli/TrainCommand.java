@@ -4,6 +4,7 @@ import io.cohort.coordinator.CoordinatorNode;
 import io.cohort.coordinator.RunDriver;
 import io.cohort.coordinator.RunOutcome;
 import io.cohort.coordinator.RunSetup;
+import io.cohort.coordinator.dashboard.DashboardAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,14 +37,13 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads-per-worker must be at least 1, got "
                     + threads);
         }
+        DashboardAddress dashboard = run.dashboardAddress();
         RunSetup.Prepared prepared = RunSetup.prepare(new RunSetup.Request(run.preset,
                 run.model, run.data, run.steps, run.seed, run.runDir, run.resume,
                 run.overrides, workers));
         CoordinatorNode.Options node = new CoordinatorNode.Options("127.0.0.1", 0, workers,
                 threads, prepared.config().getString("cohort.coordinator.worker-heap"));
-        RunOutcome outcome = RunDriver.run(prepared, node,
-                run.noDashboard ? null : HostPort.parse("--dashboard", run.dashboard).host(),
-                run.noDashboard ? 0 : HostPort.parse("--dashboard", run.dashboard).port());
+        RunOutcome outcome = RunDriver.run(prepared, node, dashboard);
         return outcome.status().exitCode();
     }
 }
