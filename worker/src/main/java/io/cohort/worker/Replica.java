@@ -6,6 +6,7 @@ import io.cohort.model.Bigram;
 import io.cohort.model.CheckpointState;
 import io.cohort.model.Checkpoints;
 import io.cohort.model.Gpt;
+import io.cohort.model.GptConfig;
 import io.cohort.model.LanguageModel;
 import io.cohort.model.Sampler;
 import io.cohort.model.TextCorpus;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One worker's copy of the model and its optimizer, and the arithmetic of one data-parallel
@@ -64,7 +64,8 @@ public final class Replica implements AutoCloseable {
                     + ") must divide evenly among " + worldSize + " workers");
         }
         corpus.validateFor(settings.blockSize());
-        LanguageModel model = newModel(settings, corpus.tokenizer().vocabSize());
+        LanguageModel model = newModel(settings.modelKind(),
+                settings.gpt(corpus.tokenizer().vocabSize()), settings.seed());
         Replica replica = new Replica(settings, corpus, model, rank, worldSize);
         if (resume != null) {
             replica.restore(Checkpoints.read(resume));
@@ -72,11 +73,11 @@ public final class Replica implements AutoCloseable {
         return replica;
     }
 
-    private static LanguageModel newModel(TrainSettings settings, int vocabSize) {
-        if (settings.modelKind().equals("bigram")) {
-            return Bigram.create(vocabSize, settings.blockSize(), settings.seed());
+    private static LanguageModel newModel(String kind, GptConfig config, long seed) {
+        if (kind.equals(CheckpointState.BIGRAM)) {
+            return Bigram.create(config.vocabSize(), config.blockSize(), seed);
         }
-        return Gpt.create(settings.gpt(vocabSize), settings.seed());
+        return Gpt.create(config, seed);
     }
 
     /** Sums gradients over {@code ring} from the next step on; required when there are peers. */
@@ -149,36 +150,23 @@ public final class Replica implements AutoCloseable {
 
     /** Writes a checkpoint of this replica's state after {@code step} (atomically). */
     public void save(Path file, long step, Map<String, String> runSettings) {
-        Checkpoints.write(file, new CheckpointState(
-                settings.modelKind(),
-                settings.gpt(corpus.tokenizer().vocabSize()),
-                corpus.tokenizer().vocabulary(),
-                step,
-                settings.seed(),
-                corpus.name(),
-                runSettings,
-                model.parameters().toFloatVector(),
-                optimizer.firstMoment().toFloatVector(),
-                optimizer.secondMoment().toFloatVector(),
-                optimizer.stepsTaken()));
+        Checkpoints.write(file, CheckpointState.capture(settings.modelKind(),
+                settings.gpt(corpus.tokenizer().vocabSize()), corpus.tokenizer().vocabulary(),
+                step, settings.seed(), corpus.name(), runSettings, model, optimizer));
     }
 
     /** A model holding a checkpoint's parameters, for sampling. */
     public static LanguageModel restoreModel(CheckpointState state) {
-        LanguageModel model = state.modelKind().equals("bigram")
-                ? Bigram.create(state.config().vocabSize(), state.config().blockSize(),
-                        state.seed())
-                : Gpt.create(state.config().withDropout(0.0), state.seed());
-        model.parameters().assign(Nd4j.createFromArray(state.parameters()));
+        LanguageModel model = newModel(state.modelKind(), state.config().withDropout(0.0),
+                state.seed());
+        state.restoreInto(model, null);
         return model;
     }
 
     private void restore(CheckpointState state) {
         state.checkCompatible(settings.gpt(corpus.tokenizer().vocabSize()),
                 corpus.tokenizer().vocabulary());
-        model.parameters().assign(Nd4j.createFromArray(state.parameters()));
-        optimizer.restore(state.optimizerSteps(), Nd4j.createFromArray(state.firstMoment()),
-                Nd4j.createFromArray(state.secondMoment()));
+        state.restoreInto(model, optimizer);
         completedStep = state.step();
     }
 

@@ -1,5 +1,8 @@
 package io.cohort.coordinator.cli;
 
+import io.cohort.coordinator.dashboard.DashboardException;
+import io.cohort.model.CheckpointException;
+import io.cohort.model.CorpusException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,9 +64,8 @@ public final class CohortCli implements Runnable {
     }
 
     private static boolean isUserFacing(Exception e) {
-        String name = e.getClass().getSimpleName();
-        return name.endsWith("CorpusException") || name.endsWith("CheckpointException")
-                || name.endsWith("DashboardException");
+        return e instanceof CorpusException || e instanceof CheckpointException
+                || e instanceof DashboardException;
     }
 
     /** A mistake of the user's, reported as one line. */

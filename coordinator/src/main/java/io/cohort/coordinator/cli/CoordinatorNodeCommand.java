@@ -34,9 +34,7 @@ final class CoordinatorNodeCommand implements Callable<Integer> {
         }
         HostPort address = HostPort.parse("--bind", bind);
         DashboardAddress dashboard = run.dashboardAddress();
-        RunSetup.Prepared prepared = RunSetup.prepare(new RunSetup.Request(run.preset,
-                run.model, run.data, run.steps, run.seed, run.runDir, run.resume,
-                run.overrides, minWorkers));
+        RunSetup.Prepared prepared = RunSetup.prepare(run.request(minWorkers));
         CoordinatorNode.Options node = new CoordinatorNode.Options(address.host(),
                 address.port(), 0, 0, "");
         RunOutcome outcome = RunDriver.run(prepared, node, dashboard);

@@ -1,5 +1,6 @@
 package io.cohort.coordinator.cli;
 
+import io.cohort.coordinator.RunSetup;
 import io.cohort.coordinator.dashboard.DashboardAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +46,12 @@ public final class RunOptions {
 
     @Option(names = "--no-dashboard", description = "Serve no dashboard.")
     boolean noDashboard;
+
+    /** What these options ask for, for a run of {@code workers} workers. */
+    RunSetup.Request request(int workers) {
+        return new RunSetup.Request(preset, model, data, steps, seed, runDir, resume, overrides,
+                workers);
+    }
 
     /** Where the dashboard listens, or {@code null} with {@code --no-dashboard}. */
     DashboardAddress dashboardAddress() {

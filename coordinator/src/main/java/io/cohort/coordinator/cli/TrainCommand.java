@@ -38,9 +38,7 @@ final class TrainCommand implements Callable<Integer> {
                     + threads);
         }
         DashboardAddress dashboard = run.dashboardAddress();
-        RunSetup.Prepared prepared = RunSetup.prepare(new RunSetup.Request(run.preset,
-                run.model, run.data, run.steps, run.seed, run.runDir, run.resume,
-                run.overrides, workers));
+        RunSetup.Prepared prepared = RunSetup.prepare(run.request(workers));
         CoordinatorNode.Options node = new CoordinatorNode.Options("127.0.0.1", 0, workers,
                 threads, prepared.config().getString("cohort.coordinator.worker-heap"));
         RunOutcome outcome = RunDriver.run(prepared, node, dashboard);
